@@ -1,0 +1,117 @@
+//! `awsesh doctor`: one line per check, with a fix for each failure.
+
+use std::process::ExitCode;
+
+use crate::cli::DoctorArgs;
+use crate::error::Result;
+use crate::profile::Profile;
+
+struct Report {
+    failed: bool,
+    out: String,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str) {
+        self.out.push_str(&format!("ok    {what}\n"));
+    }
+
+    fn fail(&mut self, what: &str, fix: &str) {
+        self.failed = true;
+        self.out.push_str(&format!("FAIL  {what} — fix: {fix}\n"));
+    }
+}
+
+pub fn run(args: DoctorArgs) -> Result<ExitCode> {
+    let name = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let shown = crate::mfa::printable(&name);
+    let mut report = Report {
+        failed: false,
+        out: String::new(),
+    };
+
+    // The shell function `awsesh` sets AWSESH_HOOK when it runs us.
+    match std::env::var("AWSESH_HOOK") {
+        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::mfa::printable(&shell))),
+        _ => report.fail(
+            "shell hook not active in this shell",
+            "add `eval \"$(awsesh init bash)\"` (or zsh; fish: `awsesh init fish | source`) to your rc file and open a new terminal",
+        ),
+    }
+
+    match crate::store::dir::prepare() {
+        Ok(dir) => report.ok(&format!("runtime directory {} is private", dir.display())),
+        Err(e) => report.fail(&format!("runtime directory: {e}"), "see the message above"),
+    }
+
+    let profile = match Profile::load(&name) {
+        Ok(p) => {
+            report.ok(&format!("profile {shown} found"));
+            Some(p)
+        }
+        Err(e) => {
+            report.fail(
+                &e.to_string(),
+                &format!("run `aws configure --profile {shown}`"),
+            );
+            None
+        }
+    };
+
+    if let Some(profile) = profile {
+        match &profile.mfa_serial {
+            Some(device) => report.ok(&format!("MFA device {}", crate::mfa::printable(device))),
+            None => report.fail(
+                &format!("profile {shown} has no mfa_serial"),
+                &format!(
+                    "add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to [profile {shown}] in {}",
+                    crate::profile::config_path().display()
+                ),
+            ),
+        }
+        check_keys_and_endpoint(&profile, &mut report);
+    }
+
+    crate::cmd::emit(&report.out)?;
+    Ok(if report.failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        report.fail("cannot start the async runtime", "report a bug");
+        return;
+    };
+    let keys = match runtime.block_on(crate::sts::load_long_term(&profile.name)) {
+        Ok(keys) => {
+            report.ok(&format!("long-term keys found ({})", keys.access_key_id));
+            keys
+        }
+        Err(e) => {
+            report.fail(&e.to_string(), "add the keys to ~/.aws/credentials");
+            return;
+        }
+    };
+    let region = profile.region_or_default();
+    let endpoint = crate::sts::endpoint_hint(&region);
+    let client = runtime.block_on(crate::sts::sts_client(&profile.name, region, &keys));
+    match runtime.block_on(client.get_caller_identity().send()) {
+        Ok(identity) => report.ok(&format!(
+            "STS at {endpoint} answers ({})",
+            identity.arn().unwrap_or("?")
+        )),
+        Err(e) => {
+            let e = crate::sts::map_sdk_error(e, "", &endpoint);
+            report.fail(
+                &e.to_string(),
+                "check the network, the keys, and AWS_ENDPOINT_URL",
+            );
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `awsesh env`: the cached session as shell exports or JSON; with `--ensure`
+//! the refresh protocol runs first.
+
+use std::process::ExitCode;
+
+use time::OffsetDateTime;
+
+use crate::cli::EnvArgs;
+use crate::error::{Error, Result};
+use crate::refresh::{self, Request};
+use crate::store::Store;
+
+pub fn run(args: EnvArgs) -> Result<ExitCode> {
+    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let store = Store::open()?;
+    let session = if args.ensure {
+        refresh::ensure(
+            &store,
+            &Request {
+                profile: &profile,
+                token_code: args.code.token_code.as_deref(),
+                duration_secs: None,
+                force: false,
+            },
+        )?
+    } else {
+        store
+            .load(&profile)?
+            .filter(|s| s.seconds_left(OffsetDateTime::now_utc()) > 0)
+            .ok_or_else(|| Error::NoSession(crate::mfa::printable(&profile)))?
+    };
+    crate::cmd::emit(&crate::output::session_text(args.shell, &store, &session)?)?;
+    Ok(ExitCode::SUCCESS)
+}

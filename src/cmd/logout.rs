@@ -1,0 +1,43 @@
+//! `awsesh logout`: forget cached sessions; with `--shell`, print the lines
+//! that unset them in the calling shell.
+
+use std::process::ExitCode;
+
+use crate::cli::LogoutArgs;
+use crate::error::Result;
+use crate::shell::exports::{EXPORTED, Lines};
+use crate::store::Store;
+
+pub fn run(args: LogoutArgs) -> Result<ExitCode> {
+    let store = Store::open()?;
+    let profiles: Vec<String> = if args.all {
+        store.list()?.into_iter().map(|s| s.profile).collect()
+    } else {
+        vec![crate::profile::resolve_name(
+            args.profile.profile.as_deref(),
+        )]
+    };
+    for profile in &profiles {
+        let existed = store.remove(profile)?;
+        let name = crate::mfa::printable(profile);
+        if existed {
+            eprintln!("awsesh: logged out of profile {name}");
+        } else {
+            eprintln!("awsesh: no session for profile {name}");
+        }
+    }
+    if let Some(shell) = args.shell {
+        let owned = std::env::var("AWSESH_PROFILE").ok();
+        // Only unset what belongs to a session we just removed.
+        if args.all
+            || owned
+                .as_deref()
+                .is_some_and(|p| profiles.iter().any(|q| q == p))
+        {
+            let mut lines = Lines::new(shell);
+            lines.unset(&EXPORTED).unset(&["_AWSESH_EXP"]);
+            crate::cmd::emit(&lines.finish())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,54 @@
+//! One module per subcommand. Each takes its parsed arguments and returns the
+//! process exit status; errors bubble up to `main` as one line.
+
+pub mod completions;
+pub mod credential_process;
+pub mod doctor;
+pub mod env;
+pub mod exec;
+pub mod hook_sync;
+pub mod init;
+pub mod login;
+pub mod logout;
+pub mod prompt;
+pub mod status;
+
+use std::process::ExitCode;
+
+use crate::cli::{Command, OutputFormat, Shell};
+use crate::error::Result;
+
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init(args) => init::run(args),
+        Command::Login(args) => login::run(args),
+        Command::Env(args) => env::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Logout(args) => logout::run(args),
+        Command::Exec(args) => exec::run(args),
+        Command::CredentialProcess(args) => credential_process::run(args),
+        Command::Prompt(args) => prompt::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::HookSync(args) => hook_sync::run(args),
+    }
+}
+
+/// The shell of an output format, or None for JSON.
+pub fn shell_of(format: OutputFormat) -> Option<Shell> {
+    match format {
+        OutputFormat::Bash => Some(Shell::Bash),
+        OutputFormat::Zsh => Some(Shell::Zsh),
+        OutputFormat::Fish => Some(Shell::Fish),
+        OutputFormat::Json => None,
+    }
+}
+
+/// Writes what is meant to be eval'd or parsed; stdout carries nothing else.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| crate::error::Error::io("cannot write to stdout", e))
+}

@@ -1,0 +1,25 @@
+//! `awsesh prompt`: time left for a prompt, from the stamp file alone — no
+//! async runtime, no aws-config, no network, never a non-zero exit.
+
+use std::process::ExitCode;
+
+use crate::cli::ProfileArgs;
+use crate::error::Result;
+use crate::store::{dir, file, key_for};
+
+pub fn run(args: ProfileArgs) -> Result<ExitCode> {
+    if let Some(text) = segment(args.profile.as_deref()) {
+        let _ = crate::cmd::emit(&format!("{text}\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn segment(profile: Option<&str>) -> Option<String> {
+    let profile = crate::profile::resolve_name(profile);
+    let (dir_path, _) = dir::location();
+    dir::check(&dir_path).ok()?;
+    let bytes = file::read(&dir_path.join(format!("{}.exp", key_for(&profile).ok()?))).ok()??;
+    let expiry: i64 = std::str::from_utf8(&bytes).ok()?.trim().parse().ok()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Some(crate::duration::time_left(expiry - now))
+}

@@ -1,0 +1,116 @@
+//! The errors a user can meet. Each renders as one line: what went wrong and
+//! what to do. Secrets never appear in them.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "profile `{profile}` is not in {config} or {credentials}; add it with `aws configure --profile {profile}`"
+    )]
+    NoSuchProfile {
+        profile: String,
+        config: String,
+        credentials: String,
+    },
+
+    #[error(
+        "profile `{profile}` has no long-term keys ({detail}); add them with `aws configure --profile {profile}` or a `credential_process`"
+    )]
+    NoLongTermKeys { profile: String, detail: String },
+
+    #[error(
+        "profile `{profile}` has no `mfa_serial`; add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to its section in {config}"
+    )]
+    NoMfaSerial { profile: String, config: String },
+
+    #[error(
+        "AWS rejected the MFA code for {device}: {message}; wait for the next code and try again"
+    )]
+    CodeRejected { device: String, message: String },
+
+    #[error("cannot reach STS at {endpoint}: {detail}; check the network or AWS_ENDPOINT_URL")]
+    Unreachable { endpoint: String, detail: String },
+
+    #[error("STS refused the request: {0}")]
+    Sts(String),
+
+    #[error("STS returned credentials that fail validation ({0}); nothing was saved")]
+    BadCredentials(&'static str),
+
+    #[error("the MFA code must be exactly 6 digits; try again")]
+    BadCodeFormat,
+
+    #[error(
+        "this MFA code was already used in the last 90 seconds; AWS rejects reused codes, wait for the next one"
+    )]
+    CodeReused,
+
+    #[error(
+        "no terminal to ask for the MFA code; run `awsesh login` in a terminal first, or pass --token-code / set AWSESH_MFA_CODE"
+    )]
+    NoTerminal,
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("another terminal's MFA prompt just failed ({0}); run the command again to retry")]
+    PeerFailed(String),
+
+    #[error("no valid session for profile `{0}`; run `awsesh login --profile {0}`")]
+    NoSession(String),
+
+    #[error(
+        "unsafe runtime directory {path}: {reason}; remove it or fix it with `chmod 700` (it must be a directory owned by uid {uid}, not a symlink)"
+    )]
+    UnsafeDir {
+        path: PathBuf,
+        reason: String,
+        uid: u32,
+    },
+
+    #[error("unsafe file {path}: {reason}; remove it")]
+    UnsafeFile { path: PathBuf, reason: String },
+
+    #[error(
+        "invalid duration `{0}`: use e.g. `12h`, `90m`, `1h30m` or seconds, between 15m and 36h"
+    )]
+    BadDuration(String),
+
+    #[error("invalid profile name `{0}`: it is empty or too long")]
+    BadProfileName(String),
+
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Exit status: 130 for a cancel (as a shell reports Ctrl-C), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Cancelled => 130,
+            _ => 1,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

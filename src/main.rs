@@ -1,0 +1,29 @@
+//! awsesh: parse, dispatch, turn errors into one line and an exit status.
+
+mod cli;
+mod cmd;
+mod duration;
+mod error;
+mod mfa;
+mod output;
+mod profile;
+mod refresh;
+mod secret;
+mod shell;
+mod store;
+mod sts;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cmd::run(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("awsesh: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

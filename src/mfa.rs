@@ -1,0 +1,271 @@
+//! Where an MFA code comes from — flag, environment, `mfa_process`, or a
+//! prompt on the terminal — and the checks every code passes: exactly six
+//! digits, and not one already sent in the last 90 seconds.
+
+use std::fs::{File, OpenOptions};
+use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::store::{Store, file};
+
+/// How long AWS keeps rejecting a code that was already used.
+const REUSE_WINDOW_SECS: i64 = 90;
+/// How long an `mfa_process` may take (a YubiKey touch included).
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub enum CodeSource {
+    Given(String),
+    Process(String),
+    Terminal(File),
+}
+
+impl CodeSource {
+    /// Chooses the source up front so that a missing terminal fails at once,
+    /// before any lock is taken.
+    pub fn choose(flag: Option<&str>, mfa_process: Option<&str>) -> Result<CodeSource> {
+        let given = flag
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWSESH_MFA_CODE").ok())
+            .or_else(|| std::env::var("TOTP_CODE").ok())
+            .filter(|c| !c.trim().is_empty());
+        if let Some(code) = given {
+            return Ok(CodeSource::Given(code));
+        }
+        if let Some(cmd) = mfa_process {
+            return Ok(CodeSource::Process(cmd.to_string()));
+        }
+        open_tty()
+            .map(CodeSource::Terminal)
+            .ok_or(Error::NoTerminal)
+    }
+
+    /// The terminal, if the code will be typed there (for messages to the user).
+    pub fn terminal(&mut self) -> Option<&mut File> {
+        match self {
+            CodeSource::Terminal(tty) => Some(tty),
+            _ => None,
+        }
+    }
+
+    /// Gets a validated code.
+    pub fn get(&mut self, device: &str, profile: &str) -> Result<String> {
+        match self {
+            CodeSource::Given(code) => validate(code),
+            CodeSource::Process(cmd) => validate(&run_process(cmd)?),
+            CodeSource::Terminal(tty) => validate(&prompt(tty, device, profile)?),
+        }
+    }
+}
+
+pub fn open_tty() -> Option<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open("/dev/tty")
+        .ok()
+}
+
+/// The name of our controlling terminal, for "waiting for pid N, tty T".
+pub fn tty_name() -> Option<String> {
+    [0, 2, 1].into_iter().find_map(|fd| {
+        // SAFETY: isatty/ttyname read a descriptor we own; ttyname returns a
+        // pointer to a static buffer that we copy at once.
+        unsafe {
+            if libc::isatty(fd) != 1 {
+                return None;
+            }
+            let name = libc::ttyname(fd);
+            if name.is_null() {
+                return None;
+            }
+            Some(
+                std::ffi::CStr::from_ptr(name)
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        }
+    })
+}
+
+/// Exactly six digits after trimming.
+pub fn validate(code: &str) -> Result<String> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code.to_string())
+    } else {
+        Err(Error::BadCodeFormat)
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Installs a SIGINT handler without SA_RESTART so a blocking read returns
+/// EINTR and we can record the cancel for the waiters, then exit 130.
+fn catch_sigint() {
+    // SAFETY: a zeroed sigaction with a plain handler is valid; the handler
+    // only stores to an atomic.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigint as *const () as usize;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+}
+
+fn prompt(tty: &mut File, device: &str, profile: &str) -> Result<String> {
+    catch_sigint();
+    let device = printable(device);
+    let profile = printable(profile);
+    write!(tty, "awsesh: MFA code for {device} (profile {profile}): ")
+        .and_then(|()| tty.flush())
+        .map_err(|e| Error::io("cannot write to the terminal", e))?;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        // File::read does not retry on EINTR (read_line would), which is how
+        // Ctrl-C reaches us.
+        match tty.read(&mut byte) {
+            Ok(0) => return Err(Error::Cancelled),
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) if line.len() < 64 => line.push(byte[0]),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    let _ = writeln!(tty);
+                    return Err(Error::Cancelled);
+                }
+            }
+            Err(e) => return Err(Error::io("cannot read from the terminal", e)),
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Strips control characters so names from config files cannot drive the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Runs `mfa_process` through `sh -c`; its stdout is the code. stderr is shown
+/// when it fails; it is killed after a timeout.
+fn run_process(cmd: &str) -> Result<String> {
+    let fail = |detail: String| {
+        Error::Other(format!(
+            "mfa_process `{cmd}` {detail}; fix the command in your AWS config"
+        ))
+    };
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("could not start: {e}")))?;
+    let deadline = Instant::now() + PROCESS_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(fail(format!(
+                    "timed out after {} s",
+                    PROCESS_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(fail(format!("failed: {e}"))),
+        }
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = out.take(4096).read_to_string(&mut stdout);
+    }
+    if let Some(err) = child.stderr.take() {
+        let _ = err.take(4096).read_to_string(&mut stderr);
+    }
+    if !status.success() {
+        let stderr = printable(stderr.trim());
+        return Err(fail(format!("failed ({status}): {stderr}")));
+    }
+    validate(&stdout).map_err(|_| fail("printed something that is not a 6-digit code".into()))
+}
+
+fn used_code_path(store: &Store, device: &str) -> PathBuf {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    device.hash(&mut h);
+    store.dir().join(format!("used-{:016x}", h.finish()))
+}
+
+fn code_digest(code: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    code.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// Refuses a code this device already sent within the reuse window.
+pub fn check_not_reused(store: &Store, device: &str, code: &str) -> Result<()> {
+    let Ok(Some(bytes)) = file::read(&used_code_path(store, device)) else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut parts = text.split_whitespace();
+    let at = parts
+        .next()
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(0);
+    let digest = parts.next().unwrap_or("");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if digest == code_digest(code) && now - at < REUSE_WINDOW_SECS {
+        return Err(Error::CodeReused);
+    }
+    Ok(())
+}
+
+/// Remembers that a code was sent (a digest, not the code).
+pub fn remember_used(store: &Store, device: &str, code: &str) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let _ = file::write_atomic(
+        &used_code_path(store, device),
+        format!("{now} {}", code_digest(code)).as_bytes(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_after_trimming() {
+        assert_eq!(validate(" 123456\n").unwrap(), "123456");
+        for bad in ["12345", "1234567", "12345a", "", "１２３４５６"] {
+            assert!(validate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn process_output_is_the_code_and_stderr_is_reported() {
+        assert_eq!(run_process("echo 654321").unwrap(), "654321");
+        let err = run_process("echo boom >&2; exit 3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("boom"), "{err}");
+        assert!(run_process("echo nope").is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! The lines `eval` runs in a shell: exports of a session, unsets, and the
+//! hook's private variables. Variable names come from a fixed list; every
+//! value goes through `quote`.
+
+use crate::cli::Shell;
+use crate::shell::quote;
+use crate::store::session::Session;
+
+/// Every variable awsesh exports, and so the ones it unsets.
+pub const EXPORTED: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWSESH_PROFILE",
+];
+
+pub struct Lines {
+    shell: Shell,
+    out: String,
+}
+
+impl Lines {
+    pub fn new(shell: Shell) -> Self {
+        Lines {
+            shell,
+            out: String::new(),
+        }
+    }
+
+    pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let value = quote::for_shell(self.shell, value);
+        match self.shell {
+            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("export {name}={value};\n")),
+            Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
+        }
+        self
+    }
+
+    /// A global shell variable that is not exported to children.
+    pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let value = quote::for_shell(self.shell, value);
+        match self.shell {
+            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("{name}={value};\n")),
+            Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
+        }
+        self
+    }
+
+    pub fn unset(&mut self, names: &[&'static str]) -> &mut Self {
+        if names.is_empty() {
+            return self;
+        }
+        let list = names.join(" ");
+        match self.shell {
+            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("unset {list};\n")),
+            Shell::Fish => self.out.push_str(&format!("set -e {list};\n")),
+        }
+        self
+    }
+
+    pub fn session(&mut self, session: &Session) -> &mut Self {
+        let creds = &session.credentials;
+        self.export("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+            .export("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose())
+            .export("AWS_SESSION_TOKEN", creds.session_token.expose())
+            .export("AWS_CREDENTIAL_EXPIRATION", &session.expiration_rfc3339())
+            .export("AWSESH_PROFILE", &session.profile)
+            .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}

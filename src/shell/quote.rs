@@ -1,0 +1,59 @@
+//! Quoting a value so that a shell reads it back byte for byte and runs nothing.
+
+use crate::cli::Shell;
+
+/// POSIX single quotes: nothing is special inside, and `'` becomes `'\''`.
+pub fn posix(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// fish single quotes: `\` and `'` are the only escapes, so both must be
+/// escaped (a trailing backslash would otherwise swallow the closing quote).
+pub fn fish(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+pub fn for_shell(shell: Shell, value: &str) -> String {
+    match shell {
+        Shell::Bash | Shell::Zsh => posix(value),
+        Shell::Fish => fish(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_escapes_single_quotes_only() {
+        assert_eq!(posix("a'b"), r"'a'\''b'");
+        assert_eq!(posix(r"x\"), r"'x\'");
+        assert_eq!(posix("$(id)`id`"), "'$(id)`id`'");
+    }
+
+    #[test]
+    fn fish_escapes_backslash_and_quote() {
+        assert_eq!(fish(r"x\"), r"'x\\'");
+        assert_eq!(fish("a'b"), r"'a\'b'");
+        assert_eq!(fish("$x"), "'$x'");
+    }
+}

@@ -1,0 +1,72 @@
+//! The per-profile lock: an flock on a private file, so the kernel frees it
+//! when its holder dies (kill -9 included). The holder writes its pid and
+//! tty into the file so a waiter can say whom it waits for.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::store::file;
+
+pub struct LockGuard {
+    file: File,
+}
+
+/// What a waiter is told about the holder, e.g. `pid 4242, tty /dev/pts/3`.
+pub fn describe_holder(file: &mut File) -> String {
+    let mut text = String::new();
+    let _ = file.seek(SeekFrom::Start(0));
+    let _ = file.take(256).read_to_string(&mut text);
+    let text = text.trim();
+    if text.is_empty()
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' ' || c == ',')
+    {
+        "another process".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Takes the lock. If another process holds it, `on_wait` is called with a
+/// description of the holder before blocking.
+pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
+    let mut file = file::open_private(path)?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => {}
+        Err(fs4::TryLockError::WouldBlock) => {
+            on_wait(&describe_holder(&mut file));
+            fs4::FileExt::lock(&file).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    Error::Cancelled
+                } else {
+                    Error::io(format!("cannot lock {}", path.display()), e)
+                }
+            })?;
+        }
+        Err(fs4::TryLockError::Error(e)) => {
+            return Err(Error::io(format!("cannot lock {}", path.display()), e));
+        }
+    }
+    let mut guard = LockGuard { file };
+    guard.record_holder();
+    Ok(guard)
+}
+
+impl LockGuard {
+    fn record_holder(&mut self) {
+        let tty = crate::mfa::tty_name().unwrap_or_else(|| "no tty".to_string());
+        let _ = self.file.set_len(0);
+        let _ = self.file.seek(SeekFrom::Start(0));
+        let _ = write!(self.file, "pid {}, tty {}", std::process::id(), tty);
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}

@@ -1,0 +1,180 @@
+//! The private runtime directory and what lives in it, per profile:
+//! `<key>.json` (the session), `<key>.exp` (expiry epoch for the shell hook's
+//! fork-free `read`), `<key>.lock` and `<key>.fail` (a failed prompt, so that
+//! queued waiters fail fast). The key is an escaped form of the profile name:
+//! a raw name never reaches a path.
+
+pub mod dir;
+pub mod file;
+pub mod lock;
+pub mod session;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use session::Session;
+
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// Bytes kept as they are in a file name; everything else becomes `_xx`.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// An injective, path-safe encoding of a profile name: `prod.eu` → `p-prod_2eeu`.
+pub fn key_for(profile: &str) -> Result<String> {
+    if profile.is_empty() || profile.len() > 64 {
+        return Err(Error::BadProfileName(profile.chars().take(80).collect()));
+    }
+    let mut key = String::from("p-");
+    for b in profile.bytes() {
+        if is_plain(b) {
+            key.push(b as char);
+        } else {
+            key.push_str(&format!("_{b:02x}"));
+        }
+    }
+    Ok(key)
+}
+
+impl Store {
+    /// Creates (if needed) and vets the runtime directory.
+    pub fn open() -> Result<Store> {
+        Ok(Store {
+            dir: dir::prepare()?,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, profile: &str, ext: &str) -> Result<PathBuf> {
+        Ok(self.dir.join(format!("{}.{ext}", key_for(profile)?)))
+    }
+
+    pub fn session_path(&self, profile: &str) -> Result<PathBuf> {
+        self.path(profile, "json")
+    }
+
+    pub fn stamp_path(&self, profile: &str) -> Result<PathBuf> {
+        self.path(profile, "exp")
+    }
+
+    pub fn lock_path(&self, profile: &str) -> Result<PathBuf> {
+        self.path(profile, "lock")
+    }
+
+    pub fn fail_path(&self, profile: &str) -> Result<PathBuf> {
+        self.path(profile, "fail")
+    }
+
+    /// The cached session, or `None` — a missing, unsafe or corrupt file is a
+    /// miss (an unsafe one is reported on stderr, its contents never are).
+    pub fn load(&self, profile: &str) -> Result<Option<Session>> {
+        let path = self.session_path(profile)?;
+        match file::read(&path) {
+            Ok(Some(bytes)) => Ok(Session::from_json(&bytes).filter(|s| s.profile == profile)),
+            Ok(None) => Ok(None),
+            Err(e @ Error::UnsafeFile { .. }) => {
+                eprintln!("awsesh: ignoring the cached session: {e}");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Saves the session, then the stamp the shells poll.
+    pub fn save(&self, session: &Session) -> Result<()> {
+        file::write_atomic(
+            &self.session_path(&session.profile)?,
+            session.to_json().as_bytes(),
+        )?;
+        let stamp = format!("{}\n", session.expiration_epoch());
+        file::write_atomic(&self.stamp_path(&session.profile)?, stamp.as_bytes())
+    }
+
+    /// Forgets a profile's session (stamp first, so hooks see it go).
+    pub fn remove(&self, profile: &str) -> Result<bool> {
+        let existed = self.session_path(profile)?.exists();
+        file::remove(&self.stamp_path(profile)?)?;
+        file::remove(&self.session_path(profile)?)?;
+        file::remove(&self.fail_path(profile)?)?;
+        Ok(existed)
+    }
+
+    /// Every valid cached session, sorted by profile.
+    pub fn list(&self) -> Result<Vec<Session>> {
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| Error::io(format!("cannot list {}", self.dir.display()), e))?;
+        let mut sessions: Vec<Session> = entries
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("p-") && name.ends_with(".json")
+            })
+            .filter_map(|entry| file::read(&entry.path()).ok().flatten())
+            .filter_map(|bytes| Session::from_json(&bytes))
+            .filter(|s| {
+                key_for(&s.profile).is_ok_and(|k| self.dir.join(format!("{k}.json")).exists())
+            })
+            .collect();
+        sessions.sort_by(|a, b| a.profile.cmp(&b.profile));
+        Ok(sessions)
+    }
+
+    /// Records that a prompt failed, for waiters queued on the lock.
+    pub fn record_failure(&self, profile: &str, reason: &str) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let reason: String = reason
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        file::write_atomic(
+            &self.fail_path(profile)?,
+            format!("{now} {reason}").as_bytes(),
+        )
+    }
+
+    /// A failure recorded at or after `since` (epoch seconds), if any.
+    pub fn failure_since(&self, profile: &str, since: i64) -> Result<Option<String>> {
+        let Some(bytes) = file::read(&self.fail_path(profile)?).ok().flatten() else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let (at, reason) = text.split_once(' ').unwrap_or((&text, ""));
+        Ok(at
+            .parse::<i64>()
+            .ok()
+            .filter(|at| *at >= since)
+            .map(|_| reason.to_string()))
+    }
+
+    pub fn clear_failure(&self, profile: &str) -> Result<()> {
+        file::remove(&self.fail_path(profile)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_path_safe_and_distinct() {
+        assert_eq!(key_for("default").unwrap(), "p-default");
+        assert_eq!(key_for("prod.eu").unwrap(), "p-prod_2eeu");
+        assert_eq!(key_for("../x").unwrap(), "p-_2e_2e_2fx");
+        assert_ne!(key_for("a_2e").unwrap(), key_for("a.").unwrap());
+        assert!(key_for("").is_err());
+        assert!(key_for(&"x".repeat(65)).is_err());
+        let key = key_for("$(rm -rf ~)'\n").unwrap();
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! A cached session and its on-disk format. Reads are strict: every field is
+//! validated, and any problem makes the file a cache miss.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub profile: String,
+    /// The MFA device the session was started with.
+    pub mfa_serial: String,
+    /// The long-term AccessKeyId it was obtained with (not a secret).
+    pub source_access_key_id: String,
+    pub credentials: Credentials,
+    pub expiration: OffsetDateTime,
+}
+
+/// `^[A-Z0-9]{16,128}$`
+pub fn valid_access_key_id(id: &str) -> bool {
+    (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Base64 characters only, non-empty and bounded.
+pub fn valid_base64ish(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 8192
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+}
+
+impl Credentials {
+    /// Checks what STS (or a file) gave us before it is stored or emitted.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if !valid_access_key_id(&self.access_key_id) {
+            return Err("AccessKeyId");
+        }
+        if !valid_base64ish(self.secret_access_key.expose()) {
+            return Err("SecretAccessKey");
+        }
+        if !valid_base64ish(self.session_token.expose()) {
+            return Err("SessionToken");
+        }
+        Ok(())
+    }
+}
+
+impl Session {
+    pub fn expiration_rfc3339(&self) -> String {
+        let utc = self
+            .expiration
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(self.expiration);
+        // Rfc3339 renders UTC as `Z`, which starship and the AWS tools read.
+        utc.format(&Rfc3339).unwrap_or_default()
+    }
+
+    pub fn expiration_epoch(&self) -> i64 {
+        self.expiration.unix_timestamp()
+    }
+
+    pub fn seconds_left(&self, now: OffsetDateTime) -> i64 {
+        self.expiration.unix_timestamp() - now.unix_timestamp()
+    }
+
+    /// Fresh beyond `margin` seconds.
+    pub fn is_fresh(&self, now: OffsetDateTime, margin: u64) -> bool {
+        self.seconds_left(now) > margin as i64
+    }
+
+    pub fn to_json(&self) -> String {
+        json!({
+            "version": 1,
+            "profile": self.profile,
+            "mfa_serial": self.mfa_serial,
+            "source_access_key_id": self.source_access_key_id,
+            "access_key_id": self.credentials.access_key_id,
+            "secret_access_key": self.credentials.secret_access_key.expose(),
+            "session_token": self.credentials.session_token.expose(),
+            "expiration": self.expiration_rfc3339(),
+        })
+        .to_string()
+    }
+
+    /// Parses and validates a cache file; `None` for anything off.
+    pub fn from_json(bytes: &[u8]) -> Option<Session> {
+        let v: Value = serde_json::from_slice(bytes).ok()?;
+        if v.get("version")?.as_u64()? != 1 {
+            return None;
+        }
+        let text = |key: &str| v.get(key)?.as_str().map(str::to_string);
+        let session = Session {
+            profile: text("profile").filter(|p| !p.is_empty())?,
+            mfa_serial: text("mfa_serial")?,
+            source_access_key_id: text("source_access_key_id")?,
+            credentials: Credentials {
+                access_key_id: text("access_key_id")?,
+                secret_access_key: Secret::new(text("secret_access_key")?),
+                session_token: Secret::new(text("session_token")?),
+            },
+            expiration: OffsetDateTime::parse(&text("expiration")?, &Rfc3339).ok()?,
+        };
+        session.credentials.validate().ok()?;
+        Some(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Session {
+        Session {
+            profile: "p".into(),
+            mfa_serial: "arn:aws:iam::1:mfa/u".into(),
+            source_access_key_id: "AKIAAAAAAAAAAAAAAAAA".into(),
+            credentials: Credentials {
+                access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
+                secret_access_key: Secret::new("c2VjcmV0+/="),
+                session_token: Secret::new("dG9rZW4="),
+            },
+            expiration: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_renders_z() {
+        let s = sample();
+        let back = Session::from_json(s.to_json().as_bytes()).unwrap();
+        assert_eq!(back.credentials.access_key_id, s.credentials.access_key_id);
+        assert_eq!(back.expiration, s.expiration);
+        assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
+    }
+
+    #[test]
+    fn rejects_bad_fields() {
+        let good: Value = serde_json::from_str(&sample().to_json()).unwrap();
+        for (key, bad) in [
+            ("access_key_id", json!("asia-lower")),
+            ("secret_access_key", json!("a'b")),
+            ("session_token", json!("")),
+            ("expiration", json!("2027-01-15T08:00:00")),
+            ("version", json!(2)),
+            ("profile", json!(7)),
+        ] {
+            let mut v = good.clone();
+            v[key] = bad;
+            assert!(
+                Session::from_json(v.to_string().as_bytes()).is_none(),
+                "{key}"
+            );
+        }
+        assert!(Session::from_json(b"").is_none());
+        assert!(Session::from_json(b"{not json").is_none());
+    }
+}

@@ -1,0 +1,291 @@
+//! Test harness shared by the integration tests: a real moto server on a free
+//! loopback port, and a sandbox (HOME, AWS config files, private runtime
+//! directory) per test.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_awsesh");
+
+/// Whether a missing prerequisite must fail the test instead of skipping it.
+pub fn require_all() -> bool {
+    std::env::var("AWSESH_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skip (loudly) or fail, depending on AWSESH_TEST_REQUIRE_ALL.
+pub fn missing(what: &str) {
+    if require_all() {
+        panic!("prerequisite missing and AWSESH_TEST_REQUIRE_ALL=1: {what}");
+    }
+    eprintln!("SKIPPED: prerequisite missing: {what}");
+}
+
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+pub struct Moto {
+    pub endpoint: String,
+    pub recording: PathBuf,
+}
+
+/// One moto server per test binary, started on first use. It runs from a
+/// thread that lives as long as the process, so PDEATHSIG stops the server
+/// when the test binary exits.
+pub fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    let moto = MOTO.get_or_init(start_moto).as_ref();
+    if moto.is_none() {
+        missing("moto_server (pip install 'moto[server]')");
+    }
+    moto
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+fn start_moto() -> Option<Moto> {
+    let program = which("moto_server")?;
+    let port = free_port();
+    let dir = tempfile::Builder::new().prefix("awsesh-moto").tempdir().ok()?.keep();
+    let recording = dir.join("recording.jsonl");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let rec = recording.clone();
+    std::thread::spawn(move || {
+        let mut cmd = Command::new(program);
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ENABLE_RECORDING", "1")
+            .env("MOTO_RECORDER_FILEPATH", &rec)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; it only asks the kernel to stop
+        // the server when this (never-ending) thread's process dies.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn();
+        let _ = tx.send(child.is_ok());
+        if let Ok(mut child) = child {
+            let _ = child.wait();
+        }
+    });
+    if !rx.recv().ok()? {
+        return None;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Moto { endpoint: format!("http://127.0.0.1:{port}"), recording });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("moto_server did not listen on port {port} within 30 s");
+}
+
+impl Moto {
+    /// Number of recorded STS calls of `action` signed with `access_key_id`.
+    pub fn count_calls(&self, action: &str, access_key_id: &str) -> usize {
+        let Ok(file) = fs::File::open(&self.recording) else { return 0 };
+        BufReader::new(file)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+            .filter(|entry| {
+                let auth = entry["headers"]["Authorization"].as_str().unwrap_or("");
+                auth.contains(&format!("Credential={access_key_id}/"))
+                    && request_body(entry).contains(&format!("Action={action}"))
+            })
+            .count()
+    }
+
+    /// Creates an IAM user with an access key; returns (access key id, secret).
+    pub fn create_user_with_key(&self, user: &str) -> (String, String) {
+        let out = self
+            .aws_admin(&["iam", "create-user", "--user-name", user])
+            .and_then(|_| self.aws_admin(&["iam", "create-access-key", "--user-name", user]))
+            .expect("aws iam create-access-key against moto");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            v["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string(),
+            v["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Runs the real aws CLI against moto with moto's admin credentials.
+    pub fn aws_admin(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .output()
+            .map_err(|e| format!("aws CLI: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+fn request_body(entry: &serde_json::Value) -> String {
+    let body = entry["body"].as_str().unwrap_or("");
+    if entry["body_encoded"].as_bool().unwrap_or(false) {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    } else {
+        body.to_string()
+    }
+}
+
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{prefix}{}x{n}", std::process::id())
+}
+
+/// A private world for one test: HOME with ~/.aws files and a runtime dir.
+pub struct Sandbox {
+    pub root: tempfile::TempDir,
+    pub home: PathBuf,
+    pub runtime: PathBuf,
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub mfa_serial: String,
+}
+
+impl Sandbox {
+    /// A sandbox whose `default` profile holds the keys of a fresh moto IAM
+    /// user and names an MFA device.
+    pub fn new(moto: &Moto) -> Sandbox {
+        let user = unique_name("user");
+        let (access_key_id, secret) = moto.create_user_with_key(&user);
+        let mfa_serial = format!("arn:aws:iam::123456789012:mfa/{user}");
+        let sandbox = Sandbox::empty(&moto.endpoint, &access_key_id, &mfa_serial);
+        sandbox.write_credentials(&format!(
+            "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}\n"
+        ));
+        sandbox.write_config(&format!(
+            "[default]\nregion = us-east-1\nmfa_serial = {mfa_serial}\n"
+        ));
+        sandbox
+    }
+
+    pub fn empty(endpoint: &str, access_key_id: &str, mfa_serial: &str) -> Sandbox {
+        let root = tempfile::Builder::new().prefix("awsesh-test").tempdir().unwrap();
+        let home = root.path().join("home");
+        let runtime = root.path().join("run");
+        fs::create_dir_all(home.join(".aws")).unwrap();
+        fs::create_dir_all(&runtime).unwrap();
+        fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).unwrap();
+        Sandbox {
+            root,
+            home,
+            runtime,
+            endpoint: endpoint.to_string(),
+            access_key_id: access_key_id.to_string(),
+            mfa_serial: mfa_serial.to_string(),
+        }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.home.join(".aws/config")
+    }
+
+    pub fn credentials_path(&self) -> PathBuf {
+        self.home.join(".aws/credentials")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        fs::write(self.config_path(), text).unwrap();
+    }
+
+    pub fn append_config(&self, text: &str) {
+        let old = fs::read_to_string(self.config_path()).unwrap_or_default();
+        fs::write(self.config_path(), old + text).unwrap();
+    }
+
+    pub fn write_credentials(&self, text: &str) {
+        fs::write(self.credentials_path(), text).unwrap();
+    }
+
+    /// The awsesh runtime directory inside the sandbox's XDG_RUNTIME_DIR.
+    pub fn store_dir(&self) -> PathBuf {
+        self.runtime.join("awsesh")
+    }
+
+    /// The environment every process of this sandbox gets (on top of a clean one).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let path = std::env::var("PATH").unwrap_or_default();
+        vec![
+            ("PATH".into(), path),
+            ("HOME".into(), self.home.display().to_string()),
+            ("XDG_RUNTIME_DIR".into(), self.runtime.display().to_string()),
+            ("AWS_CONFIG_FILE".into(), self.config_path().display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.credentials_path().display().to_string()),
+            ("AWS_ENDPOINT_URL".into(), self.endpoint.clone()),
+            ("TERM".into(), "dumb".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+        ]
+    }
+
+    /// `awsesh ARGS` with the sandbox's environment and no terminal.
+    pub fn awsesh(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env_clear().envs(self.env()).stdin(Stdio::null());
+        // Detach from the test runner's terminal so /dev/tty is unavailable.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+        cmd
+    }
+
+    /// Runs `awsesh ARGS` to completion; returns (status code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.awsesh(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// A shell command line that runs with the sandbox env, for a pty.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+}
+
+pub fn mode_of(path: &Path) -> u32 {
+    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+}
