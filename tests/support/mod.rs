@@ -62,7 +62,11 @@ fn free_port() -> u16 {
 fn start_moto() -> Option<Moto> {
     let program = which("moto_server")?;
     let port = free_port();
-    let dir = tempfile::Builder::new().prefix("awsesh-moto").tempdir().ok()?.keep();
+    let dir = tempfile::Builder::new()
+        .prefix("awsesh-moto")
+        .tempdir()
+        .ok()?
+        .keep();
     let recording = dir.join("recording.jsonl");
     let (tx, rx) = std::sync::mpsc::channel();
     let rec = recording.clone();
@@ -94,7 +98,10 @@ fn start_moto() -> Option<Moto> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Moto { endpoint: format!("http://127.0.0.1:{port}"), recording });
+            return Some(Moto {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                recording,
+            });
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -104,7 +111,9 @@ fn start_moto() -> Option<Moto> {
 impl Moto {
     /// Number of recorded STS calls of `action` signed with `access_key_id`.
     pub fn count_calls(&self, action: &str, access_key_id: &str) -> usize {
-        let Ok(file) = fs::File::open(&self.recording) else { return 0 };
+        let Ok(file) = fs::File::open(&self.recording) else {
+            return 0;
+        };
         BufReader::new(file)
             .lines()
             .map_while(Result::ok)
@@ -126,7 +135,10 @@ impl Moto {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         (
             v["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string(),
-            v["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_string(),
+            v["AccessKey"]["SecretAccessKey"]
+                .as_str()
+                .unwrap()
+                .to_string(),
         )
     }
 
@@ -199,7 +211,10 @@ impl Sandbox {
     }
 
     pub fn empty(endpoint: &str, access_key_id: &str, mfa_serial: &str) -> Sandbox {
-        let root = tempfile::Builder::new().prefix("awsesh-test").tempdir().unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("awsesh-test")
+            .tempdir()
+            .unwrap();
         let home = root.path().join("home");
         let runtime = root.path().join("run");
         fs::create_dir_all(home.join(".aws")).unwrap();
@@ -248,8 +263,14 @@ impl Sandbox {
             ("PATH".into(), path),
             ("HOME".into(), self.home.display().to_string()),
             ("XDG_RUNTIME_DIR".into(), self.runtime.display().to_string()),
-            ("AWS_CONFIG_FILE".into(), self.config_path().display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.credentials_path().display().to_string()),
+            (
+                "AWS_CONFIG_FILE".into(),
+                self.config_path().display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                self.credentials_path().display().to_string(),
+            ),
             ("AWS_ENDPOINT_URL".into(), self.endpoint.clone()),
             ("TERM".into(), "dumb".into()),
             ("LANG".into(), "C.UTF-8".into()),
@@ -259,7 +280,10 @@ impl Sandbox {
     /// `awsesh ARGS` with the sandbox's environment and no terminal.
     pub fn awsesh(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        cmd.args(args).env_clear().envs(self.env()).stdin(Stdio::null());
+        cmd.args(args)
+            .env_clear()
+            .envs(self.env())
+            .stdin(Stdio::null());
         // Detach from the test runner's terminal so /dev/tty is unavailable.
         unsafe {
             cmd.pre_exec(|| {
@@ -288,4 +312,45 @@ impl Sandbox {
 
 pub fn mode_of(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+pub type Pty = expectrl::session::OsSession;
+
+/// `awsesh ARGS` on a fresh pseudo-terminal (so /dev/tty is that terminal),
+/// with the sandbox's environment plus `extra`.
+pub fn spawn_pty(sandbox: &Sandbox, args: &[&str], extra: &[(&str, &str)]) -> Pty {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_clear().envs(sandbox.env());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut session = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session
+}
+
+/// Reads a pty session to its end and returns (exit code or 128+signal, output).
+/// The end is EOF or EIO on the master, which Linux reports once every
+/// process holding the terminal has gone.
+pub fn finish_pty(mut session: Pty) -> (i32, String) {
+    use expectrl::process::unix::WaitStatus;
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match session.try_read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => output.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Err(_) => break,
+        }
+    }
+    let status = match session.get_process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => code,
+        Ok(WaitStatus::Signaled(_, signal, _)) => 128 + signal as i32,
+        other => panic!("unexpected wait status {other:?}"),
+    };
+    (status, String::from_utf8_lossy(&output).into_owned())
 }

@@ -1,0 +1,125 @@
+//! Many processes, one prompt: the lock and the re-read under it (DESIGN §6).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use expectrl::Expect;
+use support::{Sandbox, finish_pty, moto, spawn_pty};
+
+const STALE: (&str, &str) = ("AWSESH_REFRESH_MARGIN", "16m");
+
+#[test]
+fn twenty_processes_after_expiry_get_one_prompt_and_one_sts_call() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, err) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        1
+    );
+
+    // All twenty see a stale session (margin > duration) and each has a terminal.
+    let mut sessions: Vec<_> = (0..20)
+        .map(|_| spawn_pty(&sandbox, &["env", "--ensure", "--shell", "json"], &[STALE]))
+        .collect();
+    // Answer the one prompt that appears.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut prompted = None;
+    while prompted.is_none() && Instant::now() < deadline {
+        for (i, s) in sessions.iter_mut().enumerate() {
+            if s.check("MFA code").map(|c| !c.is_empty()).unwrap_or(false) {
+                prompted = Some(i);
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let prompted = prompted.expect("one process prompts for the MFA code");
+    sessions[prompted].send_line("222222").unwrap();
+
+    let mut keys = Vec::new();
+    let mut prompts = 1;
+    let mut waiting = 0;
+    for (i, s) in sessions.into_iter().enumerate() {
+        let (status, output) = finish_pty(s);
+        assert_eq!(status, 0, "process {i}: {output}");
+        if i != prompted && output.contains("MFA code") {
+            prompts += 1;
+        }
+        if output.contains("waiting for another terminal") {
+            waiting += 1;
+            assert!(
+                output.contains("pid "),
+                "the waiter names the holder: {output}"
+            );
+        }
+        let start = output.find('{').expect("JSON on stdout");
+        let env: serde_json::Value =
+            serde_json::from_str(&output[start..].replace("\r\n", "\n")).unwrap();
+        keys.push(env["AWS_SESSION_TOKEN"].as_str().unwrap().to_string());
+    }
+    assert_eq!(prompts, 1, "exactly one prompt");
+    assert!(
+        waiting >= 1,
+        "at least one process had to wait for the lock"
+    );
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        2,
+        "exactly one new STS call"
+    );
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "everyone got the same session");
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, _) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
+    assert_eq!(code, 0);
+    let before = std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+
+    let mut holder = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
+    holder.expect("MFA code").unwrap();
+    let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
+    waiter.expect("waiting for another terminal").unwrap();
+
+    // A process with no terminal at all fails at once instead of queueing.
+    let started = Instant::now();
+    let out = sandbox
+        .awsesh(&["env", "--ensure"])
+        .env(STALE.0, STALE.1)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal"));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "did not wait for the lock"
+    );
+
+    holder.send(expectrl::ControlCode::EndOfText).unwrap(); // Ctrl-C
+    let (status, _) = finish_pty(holder);
+    assert_eq!(status, 130);
+    let (status, output) = finish_pty(waiter);
+    assert_eq!(status, 1, "{output}");
+    assert!(
+        output.contains("prompt just failed") && output.contains("cancelled"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("MFA code"),
+        "the waiter did not prompt in turn: {output}"
+    );
+    assert_eq!(
+        std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        before
+    );
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        1
+    );
+}
