@@ -22,7 +22,8 @@ fn main() -> ExitCode {
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("awsesh: {err}");
+            // One line, and no control characters from names in config files.
+            eprintln!("awsesh: {}", mfa::printable(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

@@ -46,7 +46,7 @@ pub async fn load_long_term(profile: &str) -> Result<LongTermKeys> {
         .await
         .map_err(|e| Error::NoLongTermKeys {
             profile: profile.to_string(),
-            detail: DisplayErrorContext(&e).to_string(),
+            detail: innermost_cause(&e),
         })?;
     Ok(LongTermKeys {
         access_key_id: credentials.access_key_id().to_string(),
@@ -185,6 +185,38 @@ where
     }
 }
 
+/// The most specific message in an error chain, on one line: the provider's
+/// outer layers only repeat it.
+fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    strip_debug_tail(&first_line(&current.to_string()))
+}
+
+/// aws-config appends the Debug form of nested errors, e.g.
+/// `… (CredentialsNotLoaded(CredentialsNotLoaded { … }))`; users need only
+/// the sentence before it.
+fn strip_debug_tail(text: &str) -> String {
+    let mut search = 0;
+    while let Some(found) = text[search..].find(" (") {
+        let at = search + found;
+        let rest = &text[at + 2..];
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if ident.starts_with(|c: char| c.is_ascii_uppercase())
+            && rest[ident.len()..].starts_with(['(', ' '])
+        {
+            return text[..at].to_string();
+        }
+        search = at + 2;
+    }
+    text.to_string()
+}
+
 fn first_line(text: &str) -> String {
     crate::mfa::printable(text.lines().next().unwrap_or(text))
 }
@@ -256,6 +288,20 @@ mod tests {
             "STS refused the request: Throttling: Rate exceeded"
         );
         assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[test]
+    fn debug_tails_are_stripped_from_provider_messages() {
+        assert_eq!(
+            strip_debug_tail(
+                "profile `x` was not defined (CredentialsNotLoaded(CredentialsNotLoaded { source: None }))"
+            ),
+            "profile `x` was not defined"
+        );
+        assert_eq!(
+            strip_debug_tail("keep (this part) as is"),
+            "keep (this part) as is"
+        );
     }
 
     #[test]

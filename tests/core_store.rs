@@ -215,3 +215,33 @@ fn kill_9_at_the_prompt_leaves_the_lock_free_and_the_old_session_valid() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("waiting"), "{err}");
 }
+
+#[test]
+fn kill_9_during_the_sts_call_leaves_the_lock_free_and_the_old_session_valid() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, _) = sandbox.run(&["login", "--token-code", "123456"]);
+    assert_eq!(code, 0);
+    let before = fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+
+    // An "STS" that accepts the connection and never answers.
+    let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", hang.local_addr().unwrap());
+    let mut child = sandbox
+        .awsesh(&["login", "--force", "--token-code", "222222"])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .spawn()
+        .unwrap();
+    let (_conn, _) = hang.accept().unwrap(); // the request is in flight, the lock held
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    assert_eq!(
+        fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        before
+    );
+    let (code, out, err) = sandbox.run(&["login", "--force", "--token-code", "333333"]);
+    assert_eq!(code, 0, "lock is free: {err}");
+    assert_eq!(out, "");
+    assert!(!err.contains("waiting"), "{err}");
+}
