@@ -7,9 +7,27 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::Result;
 
+/// The CLI as users see it: clap_complete would otherwise offer hidden
+/// subcommands (the shell hook's `hook-sync`) too.
+fn visible_cli() -> clap::Command {
+    let full = Cli::command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .cloned()
+        .collect();
+    let cli = clap::Command::new("awsesh")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommands(visible);
+    match full.get_about() {
+        Some(about) => cli.about(about.clone()),
+        None => cli,
+    }
+}
+
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "awsesh", &mut out);
+    clap_complete::generate(args.shell, &mut visible_cli(), "awsesh", &mut out);
     crate::cmd::emit(&String::from_utf8_lossy(&out))?;
     Ok(ExitCode::SUCCESS)
 }

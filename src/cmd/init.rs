@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
-use crate::shell::init::{InitOptions, render};
+use crate::shell::init::{InitOptions, render, valid_cmd};
 
 /// How the script calls us: the name as typed when it came from PATH (so an
 /// upgrade that moves the binary keeps working), else the path as given made
@@ -26,16 +26,8 @@ fn self_path() -> String {
     }
 }
 
-fn valid_command_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 pub fn run(args: InitArgs) -> Result<ExitCode> {
-    if !valid_command_name(&args.cmd) {
+    if !valid_cmd(&args.cmd) {
         return Err(Error::Other(format!(
             "invalid --cmd `{}`: use letters, digits, `_` and `-`",
             crate::mfa::printable(&args.cmd)

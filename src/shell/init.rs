@@ -1,0 +1,121 @@
+//! The init scripts: real, lintable files under `shell/` with placeholders
+//! (`@AWSESH@`, `@CMD@`, `@PROMPT@`, `@MARGIN@`) filled in here.
+
+use crate::cli::Shell;
+use crate::shell::quote;
+
+const BASH: &str = include_str!("../../shell/awsesh.bash");
+const ZSH: &str = include_str!("../../shell/awsesh.zsh");
+const FISH: &str = include_str!("../../shell/awsesh.fish");
+
+pub struct InitOptions {
+    /// How the script calls the binary: a bare name found on PATH, or a path.
+    /// Not quoted; `render` quotes it for the shell.
+    pub exe: String,
+    /// Name of the wrapper function (already checked against
+    /// `^[A-Za-z_][A-Za-z0-9_-]*$` by the caller).
+    pub cmd: String,
+    /// Whether the segment goes into the prompt.
+    pub prompt: bool,
+    /// A session with less than this left is refreshed before running `cmd`.
+    pub margin_secs: u64,
+}
+
+fn template(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+    }
+}
+
+/// The init script for `shell`, ready to be evaluated.
+pub fn render(shell: Shell, opts: &InitOptions) -> String {
+    debug_assert!(valid_cmd(&opts.cmd), "unchecked --cmd {:?}", opts.cmd);
+    template(shell)
+        .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
+        .replace("@CMD@", &opts.cmd)
+        .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
+        .replace("@MARGIN@", &opts.margin_secs.to_string())
+}
+
+/// The names `render` accepts for the wrapper function.
+pub fn valid_cmd(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(exe: &str, cmd: &str, prompt: bool, margin: u64) -> InitOptions {
+        InitOptions {
+            exe: exe.into(),
+            cmd: cmd.into(),
+            prompt,
+            margin_secs: margin,
+        }
+    }
+
+    const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+    #[test]
+    fn every_placeholder_is_replaced() {
+        for shell in SHELLS {
+            let out = render(shell, &opts("awsesh", "aws", true, 300));
+            for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@", "@MARGIN@"] {
+                assert!(
+                    template(shell).contains(placeholder),
+                    "{shell:?} lacks {placeholder}"
+                );
+                assert!(!out.contains(placeholder), "{shell:?} kept {placeholder}");
+            }
+        }
+    }
+
+    #[test]
+    fn binary_path_is_quoted_for_the_shell() {
+        let exe = r"/opt/it's $(here)\bin/awsesh";
+        let bash = render(Shell::Bash, &opts(exe, "aws", true, 300));
+        assert!(
+            bash.contains(r"_awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"),
+            "{bash}"
+        );
+        let zsh = render(Shell::Zsh, &opts(exe, "aws", true, 300));
+        assert!(zsh.contains(r"typeset -g _awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"));
+        let fish = render(Shell::Fish, &opts(exe, "aws", true, 300));
+        assert!(
+            fish.contains(r"set -g _awsesh_bin '/opt/it\'s $(here)\\bin/awsesh'"),
+            "{fish}"
+        );
+    }
+
+    #[test]
+    fn command_name_prompt_flag_and_margin_are_filled_in() {
+        let bash = render(Shell::Bash, &opts("awsesh", "aws2", false, 900));
+        assert!(bash.contains("_awsesh_cmd=aws2\n"));
+        assert!(bash.contains("_awsesh_prompt=0\n"));
+        assert!(bash.contains("_awsesh_margin=900\n"));
+        let zsh = render(Shell::Zsh, &opts("awsesh", "aws2", true, 0));
+        assert!(zsh.contains("typeset -g _awsesh_cmd=aws2\n"));
+        assert!(zsh.contains("typeset -g _awsesh_prompt=1\n"));
+        assert!(zsh.contains("typeset -g _awsesh_margin=0\n"));
+        let fish = render(Shell::Fish, &opts("awsesh", "my-aws", true, 300));
+        assert!(fish.contains("function my-aws --wraps my-aws "));
+        assert!(fish.contains("set -g _awsesh_margin 300\n"));
+    }
+
+    #[test]
+    fn valid_cmd_names() {
+        assert!(valid_cmd("aws"));
+        assert!(valid_cmd("_aws-2"));
+        assert!(!valid_cmd(""));
+        assert!(!valid_cmd("2aws"));
+        assert!(!valid_cmd("aws;id"));
+        assert!(!valid_cmd("a b"));
+    }
+}
