@@ -20,9 +20,48 @@ pub enum Error {
     NoLongTermKeys { profile: String, detail: String },
 
     #[error(
-        "profile `{profile}` has no `mfa_serial`; add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to its section in {config}"
+        "profile `{profile}` has no `mfa_serial` and IAM could not tell its MFA device ({detail}); add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to [{section}] in {config}"
     )]
-    NoMfaSerial { profile: String, config: String },
+    DiscoveryFailed {
+        profile: String,
+        detail: String,
+        section: String,
+        config: String,
+    },
+
+    #[error(
+        "profile `{profile}` has no `mfa_serial` and IAM user {user} has no MFA device; assign a virtual MFA device to the user (IAM console: Security credentials, Assign MFA device) and run the command again"
+    )]
+    NoMfaDevice { profile: String, user: String },
+
+    #[error(
+        "profile `{profile}` has no `mfa_serial` and IAM user {user} has several MFA devices ({devices}); choose one by adding `mfa_serial = <one of them>` to [{section}] in {config}"
+    )]
+    SeveralMfaDevices {
+        profile: String,
+        user: String,
+        devices: String,
+        section: String,
+        config: String,
+    },
+
+    #[error("role profile `{profile}`: {problem}; fix [{section}] in {config}")]
+    RoleConfig {
+        profile: String,
+        problem: String,
+        section: String,
+        config: String,
+    },
+
+    #[error(
+        "cannot assume role {role_arn} for profile `{profile}` with the MFA session of profile `{source_profile}`: {detail}; check the role's trust policy, or start a new session with `awsesh login --force --profile {source_profile}`"
+    )]
+    RoleRefused {
+        profile: String,
+        role_arn: String,
+        source_profile: String,
+        detail: String,
+    },
 
     #[error(
         "AWS rejected the MFA code for {device}: {message}; wait for the next code and try again"

@@ -2,12 +2,14 @@
 
 mod cli;
 mod cmd;
+mod discovery;
 mod duration;
 mod error;
 mod mfa;
 mod output;
 mod profile;
 mod refresh;
+mod role;
 mod secret;
 mod shell;
 mod store;

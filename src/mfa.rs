@@ -16,8 +16,17 @@ use crate::store::{Store, file};
 
 /// How long AWS keeps rejecting a code that was already used.
 const REUSE_WINDOW_SECS: i64 = 90;
-/// How long an `mfa_process` may take (a YubiKey touch included).
+/// How long an `mfa_process` may take (a YubiKey touch included), unless
+/// `AWSESH_MFA_PROCESS_TIMEOUT` (e.g. `30s`, `2m`) says otherwise.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn process_timeout() -> Duration {
+    std::env::var("AWSESH_MFA_PROCESS_TIMEOUT")
+        .ok()
+        .and_then(|t| crate::duration::parse(&t).ok())
+        .filter(|secs| *secs > 0)
+        .map_or(PROCESS_TIMEOUT, Duration::from_secs)
+}
 
 pub enum CodeSource {
     Given(String),
@@ -176,7 +185,8 @@ fn run_process(cmd: &str) -> Result<String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| fail(format!("could not start: {e}")))?;
-    let deadline = Instant::now() + PROCESS_TIMEOUT;
+    let timeout = process_timeout();
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -184,8 +194,8 @@ fn run_process(cmd: &str) -> Result<String> {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(fail(format!(
-                    "timed out after {} s",
-                    PROCESS_TIMEOUT.as_secs()
+                    "timed out after {} s (AWSESH_MFA_PROCESS_TIMEOUT)",
+                    timeout.as_secs()
                 )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),

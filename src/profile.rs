@@ -44,7 +44,6 @@ fn expand_home(path: PathBuf) -> PathBuf {
 
 /// What awsesh needs to know about one profile.
 #[derive(Debug, Clone, Default)]
-#[allow(dead_code)] // role fields: read by the role support that follows
 pub struct Profile {
     pub name: String,
     pub mfa_serial: Option<String>,

@@ -7,6 +7,8 @@
 //!    fast if its prompt failed while we waited;
 //! 5. get a code, call STS, save atomically; a failure is recorded for the
 //!    waiters and never touches the cached session.
+//!
+//! Role profiles run the same steps under their own key: see `role.rs`.
 
 use std::io::Write;
 
@@ -40,51 +42,142 @@ pub struct Request<'a> {
     pub force: bool,
 }
 
-/// Whether a cached session can stand for this profile as configured now.
-fn usable(session: &Session, profile: &Profile, now: OffsetDateTime, margin: u64) -> bool {
-    let same_device = profile
-        .mfa_serial
-        .as_deref()
-        .is_none_or(|d| d == session.mfa_serial);
-    same_device && session.is_fresh(now, margin)
+impl<'a> Request<'a> {
+    /// Reuse a fresh session, else start one of the configured length.
+    pub fn reuse(profile: &'a str, token_code: Option<&'a str>) -> Self {
+        Request {
+            profile,
+            token_code,
+            duration_secs: None,
+            force: false,
+        }
+    }
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Whether a session was made with the device this profile names (any, when
+/// the profile names none: the device was discovered).
+pub(crate) fn device_matches(session: &Session, expected: Option<&str>) -> bool {
+    expected.is_none_or(|d| d == session.mfa_serial)
 }
 
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     let profile = Profile::load(req.profile)?;
+    ensure_profile(store, req, &profile, 0)
+}
+
+pub(crate) fn ensure_profile(
+    store: &Store,
+    req: &Request,
+    profile: &Profile,
+    depth: usize,
+) -> Result<Session> {
+    if profile.role_arn.is_some() {
+        return crate::role::ensure_role(store, req, profile, depth);
+    }
+    ensure_mfa(
+        store,
+        &MfaRequest {
+            profile,
+            token_code: req.token_code,
+            duration_secs: req.duration_secs,
+            force: req.force,
+            device_hint: None,
+            process_hint: None,
+        },
+        None,
+    )
+}
+
+/// An MFA session (GetSessionToken) for a profile with long-term keys.
+pub(crate) struct MfaRequest<'a> {
+    pub(crate) profile: &'a Profile,
+    pub(crate) token_code: Option<&'a str>,
+    pub(crate) duration_secs: Option<u64>,
+    pub(crate) force: bool,
+    /// A role profile's `mfa_serial` / `mfa_process`, used when this (its
+    /// source) profile names none.
+    pub(crate) device_hint: Option<&'a str>,
+    pub(crate) process_hint: Option<&'a str>,
+}
+
+impl MfaRequest<'_> {
+    fn expected_device(&self) -> Option<&str> {
+        self.profile.mfa_serial.as_deref().or(self.device_hint)
+    }
+
+    pub(crate) fn usable(&self, session: &Session, margin: u64) -> bool {
+        session.role_arn.is_none()
+            && device_matches(session, self.expected_device())
+            && session.is_fresh(now(), margin)
+    }
+
+    pub(crate) fn code_source(&self) -> Result<CodeSource> {
+        let process = self.profile.mfa_process.as_deref().or(self.process_hint);
+        CodeSource::choose(self.token_code, process)
+    }
+}
+
+pub(crate) fn ensure_mfa(
+    store: &Store,
+    req: &MfaRequest,
+    source: Option<CodeSource>,
+) -> Result<Session> {
+    let name = req.profile.name.as_str();
     let margin = margin_secs();
-    let seen = store.load(req.profile)?;
+    let seen = store.load(name)?;
     if !req.force
         && let Some(session) = &seen
-        && usable(session, &profile, OffsetDateTime::now_utc(), margin)
+        && req.usable(session, margin)
     {
         return Ok(session.clone());
     }
-
-    let device = profile
-        .mfa_serial
-        .clone()
-        .ok_or_else(|| Error::NoMfaSerial {
-            profile: req.profile.to_string(),
-            config: crate::profile::config_path().display().to_string(),
-        })?;
     let duration = match req.duration_secs {
         Some(d) => d,
-        None => match profile.duration_seconds {
+        None => match req.profile.duration_seconds {
             Some(d) => crate::duration::parse_session(&d.to_string())?,
             None => DEFAULT_DURATION_SECS,
         },
     };
-    let mut source = CodeSource::choose(req.token_code, profile.mfa_process.as_deref())?;
+    let mut source = Some(match source {
+        Some(source) => source,
+        None => req.code_source()?,
+    });
+    under_lock(
+        store,
+        name,
+        seen.as_ref(),
+        req.force,
+        &|s| req.usable(s, margin),
+        &mut source,
+        |source| start_session(store, req.profile, req.expected_device(), duration, source),
+    )
+}
 
-    let wait_started = OffsetDateTime::now_utc().unix_timestamp();
+/// Steps 3–5 of the protocol for one cache key: lock (saying whom we wait
+/// for), re-read, fail fast on a peer's failed prompt, else `work`, and record
+/// a prompt failure for the waiters.
+pub(crate) fn under_lock(
+    store: &Store,
+    name: &str,
+    seen: Option<&Session>,
+    force: bool,
+    usable: &dyn Fn(&Session) -> bool,
+    source: &mut Option<CodeSource>,
+    work: impl FnOnce(&mut Option<CodeSource>) -> Result<Session>,
+) -> Result<Session> {
+    let wait_started = now().unix_timestamp();
     let mut waited = false;
-    let _lock = crate::store::lock::acquire(&store.lock_path(req.profile)?, |holder| {
+    let _lock = crate::store::lock::acquire(&store.lock_path(name)?, |holder| {
         waited = true;
         let message = format!(
             "awsesh: waiting for another terminal to finish the MFA prompt for profile {} ({holder}); Ctrl-C to stop waiting\n",
-            mfa::printable(req.profile)
+            mfa::printable(name)
         );
-        match source.terminal() {
+        match source.as_mut().and_then(CodeSource::terminal) {
             Some(tty) => {
                 let _ = tty.write_all(message.as_bytes());
             }
@@ -93,73 +186,111 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     })?;
 
     if waited {
-        if let Some(reason) = store.failure_since(req.profile, wait_started)? {
+        if let Some(reason) = store.failure_since(name, wait_started)? {
             return Err(Error::PeerFailed(reason));
         }
-        let current = store.load(req.profile)?;
-        if let Some(session) = current {
-            let replaced = seen.as_ref().is_none_or(|old| {
+        if let Some(session) = store.load(name)? {
+            let replaced = seen.is_none_or(|old| {
                 old.credentials.access_key_id != session.credentials.access_key_id
                     || old.expiration != session.expiration
                     || old.credentials.session_token != session.credentials.session_token
             });
             // Another process just did what we were about to do.
-            if replaced && usable(&session, &profile, OffsetDateTime::now_utc(), margin) {
+            if replaced && usable(&session) {
                 return Ok(session);
             }
         }
-    } else if !req.force
-        && let Some(session) = store.load(req.profile)?
-        && usable(&session, &profile, OffsetDateTime::now_utc(), margin)
+    } else if !force
+        && let Some(session) = store.load(name)?
+        && usable(&session)
     {
         return Ok(session);
     }
 
-    let result = start_session(store, &profile, &device, duration, &mut source);
+    let result = work(source);
     match &result {
-        Ok(_) => store.clear_failure(req.profile)?,
+        Ok(_) => store.clear_failure(name)?,
         Err(
             e @ (Error::Cancelled
             | Error::CodeRejected { .. }
             | Error::BadCodeFormat
             | Error::CodeReused),
         ) => {
-            store.record_failure(req.profile, &e.to_string())?;
+            store.record_failure(name, &e.to_string())?;
         }
         Err(_) => {}
     }
     result
 }
 
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+/// The device to use: the configured one, else discovery through IAM.
+/// Returns whether it came from the remembered discoveries.
+pub(crate) fn resolve_device(
+    runtime: &tokio::runtime::Runtime,
+    expected: Option<&str>,
+    profile: &Profile,
+    keys: &sts::LongTermKeys,
+) -> Result<(String, bool)> {
+    match expected {
+        Some(device) => Ok((device.to_string(), false)),
+        None => crate::discovery::device_for(runtime, profile, keys),
+    }
+}
+
+/// Gets a code from `source` (choosing one now if none was chosen yet).
+pub(crate) fn get_code(
+    source: &mut Option<CodeSource>,
+    device: &str,
+    profile: &str,
+) -> Result<String> {
+    if source.is_none() {
+        *source = Some(CodeSource::choose(None, None)?);
+    }
+    match source {
+        Some(source) => source.get(device, profile),
+        None => Err(Error::NoTerminal),
+    }
+}
+
 fn start_session(
     store: &Store,
     profile: &Profile,
-    device: &str,
+    expected_device: Option<&str>,
     duration: u64,
-    source: &mut CodeSource,
+    source: &mut Option<CodeSource>,
 ) -> Result<Session> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let runtime = runtime()?;
     let region = profile.region_or_default();
     let endpoint = sts::endpoint_hint(&region);
     // Keys first: a profile without keys should fail before asking for a code.
     let keys = runtime.block_on(sts::load_long_term(&profile.name))?;
-    let code = source.get(device, &profile.name)?;
-    mfa::check_not_reused(store, device, &code)?;
+    let (device, remembered) = resolve_device(&runtime, expected_device, profile, &keys)?;
+    let code = get_code(source, &device, &profile.name)?;
+    mfa::check_not_reused(store, &device, &code)?;
     let client = runtime.block_on(sts::sts_client(&profile.name, region, &keys));
     let issued = runtime.block_on(sts::get_session_token(
-        &client, device, &code, duration, &endpoint,
+        &client, &device, &code, duration, &endpoint,
     ));
-    mfa::remember_used(store, device, &code);
+    mfa::remember_used(store, &device, &code);
+    if remembered && issued.is_err() {
+        // Maybe the device was removed: look it up again next time.
+        crate::discovery::forget(&profile.name, &keys.access_key_id);
+    }
     let issued = issued?;
     let session = Session {
         profile: profile.name.clone(),
-        mfa_serial: device.to_string(),
+        mfa_serial: device,
         source_access_key_id: keys.access_key_id.clone(),
         credentials: issued.credentials,
         expiration: issued.expiration,
+        role_arn: None,
     };
     store.save(&session)?;
     Ok(session)

@@ -128,6 +128,138 @@ pub async fn get_session_token(
     )
 }
 
+/// What an AssumeRole call asks for.
+pub struct RoleRequest<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub duration_secs: u64,
+    /// Device and code, when the call itself carries the MFA (no source session).
+    pub mfa: Option<(&'a str, &'a str)>,
+}
+
+/// AssumeRole, signed with whatever the client holds: the source profile's MFA
+/// session (no MFA parameters, chaining caps it at 1 h) or the long-term keys
+/// plus SerialNumber and TokenCode.
+pub async fn assume_role(
+    client: &aws_sdk_sts::Client,
+    req: &RoleRequest<'_>,
+    endpoint: &str,
+) -> Result<Issued> {
+    let mut call = client
+        .assume_role()
+        .role_arn(req.role_arn)
+        .role_session_name(req.session_name)
+        .duration_seconds(req.duration_secs.min(i32::MAX as u64) as i32)
+        .set_external_id(req.external_id.map(str::to_string));
+    if let Some((device, code)) = req.mfa {
+        call = call.serial_number(device).token_code(code);
+    }
+    let device = req.mfa.map(|(d, _)| d).unwrap_or("");
+    let out = call
+        .send()
+        .await
+        .map_err(|e| map_sdk_error(e, device, endpoint))?;
+    let creds = out
+        .credentials()
+        .ok_or(Error::BadCredentials("no Credentials"))?;
+    issued(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token(),
+        creds.expiration().secs(),
+    )
+}
+
+/// An STS client signed with a cached session's credentials.
+pub async fn sts_client_for_session(
+    profile: &str,
+    region: String,
+    session: &crate::store::session::Session,
+) -> aws_sdk_sts::Client {
+    let c = &session.credentials;
+    let credentials = aws_credential_types::Credentials::new(
+        c.access_key_id.clone(),
+        c.secret_access_key.expose().to_string(),
+        Some(c.session_token.expose().to_string()),
+        Some(session.expiration.into()),
+        "awsesh",
+    );
+    aws_sdk_sts::Client::new(&sdk_config(profile, region, credentials).await)
+}
+
+/// Where IAM requests go, for error messages.
+pub fn iam_endpoint_hint() -> String {
+    ["AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()))
+        .unwrap_or_else(|| "https://iam.amazonaws.com".to_string())
+}
+
+/// The IAM user behind some long-term keys and the MFA devices it has.
+pub struct Devices {
+    /// The user's name, or its ARN when IAM gave no name (root keys).
+    pub user: String,
+    /// TOTP devices only: FIDO security keys cannot sign GetSessionToken.
+    pub serials: Vec<String>,
+}
+
+/// MFA device discovery, as the team's script does it: GetUser (no name: the
+/// caller), then ListMFADevices for that user. Errors are one short line.
+pub async fn list_mfa_devices(
+    profile: &str,
+    region: String,
+    keys: &LongTermKeys,
+) -> std::result::Result<Devices, String> {
+    let config = sdk_config(profile, region, keys.credentials.clone()).await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let endpoint = iam_endpoint_hint();
+    let describe = |e: Error| match e {
+        Error::Sts(detail) => detail,
+        other => other.to_string(),
+    };
+    // GetUser needs iam:GetUser on oneself; when that is denied, the user name
+    // is the last part of the caller's ARN.
+    let user_name = match iam.get_user().send().await {
+        Ok(out) => out
+            .user()
+            .map(|u| u.user_name().to_string())
+            .filter(|n| !n.is_empty()),
+        Err(e) => {
+            let iam_error = describe(map_sdk_error(e, "", &endpoint));
+            let sts = aws_sdk_sts::Client::new(&config);
+            let arn = sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|_| iam_error.clone())?
+                .arn()
+                .map(str::to_string)
+                .unwrap_or_default();
+            match arn.split_once(":user/") {
+                Some((_, path_and_name)) => path_and_name.rsplit('/').next().map(str::to_string),
+                None => return Err(iam_error),
+            }
+        }
+    };
+    let out = iam
+        .list_mfa_devices()
+        .set_user_name(user_name.clone())
+        .send()
+        .await
+        .map_err(|e| describe(map_sdk_error(e, "", &endpoint)))?;
+    let serials = out
+        .mfa_devices()
+        .iter()
+        .map(|d| d.serial_number().to_string())
+        .filter(|s| !s.contains(":u2f/"))
+        .collect();
+    Ok(Devices {
+        user: user_name.unwrap_or_else(|| "(root)".to_string()),
+        serials,
+    })
+}
+
 /// Validates what STS returned before anything is stored or printed.
 pub fn issued(
     access_key_id: &str,
@@ -225,7 +357,25 @@ fn first_line(text: &str) -> String {
 mod tests {
     use super::*;
     use aws_sdk_sts::operation::get_session_token::GetSessionTokenError;
-    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, create_mock_http_client, mock};
+
+    /// A client built from our own SDK config (timeouts, no retries), with
+    /// the HTTP layer replaced by aws-smithy-mocks: what moto cannot do.
+    fn client_with(rule: &Rule) -> aws_sdk_sts::Client {
+        let keys = aws_credential_types::Credentials::new(
+            "AKIAMOCKMOCKMOCKMOCK",
+            "c2Vj",
+            None,
+            None,
+            "test",
+        );
+        let sdk = rt().block_on(sdk_config("default", "us-east-1".into(), keys));
+        let conf = aws_sdk_sts::config::Builder::from(&sdk)
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().with_rule(rule))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
 
     fn rt() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
@@ -234,60 +384,47 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn rejected_code_is_reported_as_such() {
-        let rule = mock!(aws_sdk_sts::Client::get_session_token).then_error(|| {
+    /// GetSessionToken against STS answering with an error: what we report,
+    /// and how many requests were sent.
+    fn session_token_error(code: &'static str, message: &'static str) -> (Error, usize) {
+        let rule = mock!(aws_sdk_sts::Client::get_session_token).then_error(move || {
             GetSessionTokenError::generic(
                 aws_sdk_sts::error::ErrorMetadata::builder()
-                    .code("AccessDenied")
-                    .message(
-                        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-                    )
+                    .code(code)
+                    .message(message)
                     .build(),
             )
         });
-        let client = mock_client!(aws_sdk_sts, [&rule]);
-        let err = rt()
-            .block_on(get_session_token(
-                &client,
-                "arn:mfa/dev",
-                "123456",
-                3600,
-                "http://x",
-            ))
-            .err()
-            .unwrap();
+        let client = client_with(&rule);
+        let result = rt().block_on(get_session_token(
+            &client,
+            "arn:mfa/dev",
+            "123456",
+            3600,
+            "http://x",
+        ));
+        (result.err().expect("an error"), rule.num_calls())
+    }
+
+    #[test]
+    fn rejected_code_is_reported_as_such() {
+        let (err, calls) = session_token_error(
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        );
         assert!(matches!(err, Error::CodeRejected { .. }), "{err}");
         assert!(err.to_string().contains("rejected the MFA code"));
-        assert_eq!(rule.num_calls(), 1, "no retries against STS");
+        assert_eq!(calls, 1, "no retries against STS");
     }
 
     #[test]
     fn throttling_is_not_retried_and_is_reported() {
-        let rule = mock!(aws_sdk_sts::Client::get_session_token).then_error(|| {
-            GetSessionTokenError::generic(
-                aws_sdk_sts::error::ErrorMetadata::builder()
-                    .code("Throttling")
-                    .message("Rate exceeded")
-                    .build(),
-            )
-        });
-        let client = mock_client!(aws_sdk_sts, [&rule]);
-        let err = rt()
-            .block_on(get_session_token(
-                &client,
-                "arn:mfa/dev",
-                "123456",
-                3600,
-                "http://x",
-            ))
-            .err()
-            .unwrap();
+        let (err, calls) = session_token_error("Throttling", "Rate exceeded");
         assert_eq!(
             err.to_string(),
             "STS refused the request: Throttling: Rate exceeded"
         );
-        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(calls, 1, "no retries against STS");
     }
 
     #[test]

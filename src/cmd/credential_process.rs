@@ -12,15 +12,7 @@ use crate::store::Store;
 pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     let profile = crate::profile::resolve_name(args.profile.as_deref());
     let store = Store::open()?;
-    let session = refresh::ensure(
-        &store,
-        &Request {
-            profile: &profile,
-            token_code: None,
-            duration_secs: None,
-            force: false,
-        },
-    )?;
+    let session = refresh::ensure(&store, &Request::reuse(&profile, None))?;
     crate::cmd::emit(&crate::output::credential_process_json(&session))?;
     Ok(ExitCode::SUCCESS)
 }

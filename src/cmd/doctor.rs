@@ -59,17 +59,45 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
     };
 
     if let Some(profile) = profile {
-        match &profile.mfa_serial {
-            Some(device) => report.ok(&format!("MFA device {}", crate::mfa::printable(device))),
-            None => report.fail(
-                &format!("profile {shown} has no mfa_serial"),
-                &format!(
-                    "add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to [profile {shown}] in {}",
-                    crate::profile::config_path().display()
+        // A role profile's device and keys are its source profile's.
+        let keys_profile = match (&profile.role_arn, &profile.source_profile) {
+            (Some(role_arn), Some(source)) => {
+                report.ok(&format!(
+                    "role {} through source profile {}",
+                    crate::mfa::printable(role_arn),
+                    crate::mfa::printable(source)
+                ));
+                match Profile::load(source) {
+                    Ok(source) => Some(source),
+                    Err(e) => {
+                        report.fail(&e.to_string(), "fix `source_profile`");
+                        None
+                    }
+                }
+            }
+            (Some(_), None) => {
+                report.fail(
+                    &format!("role profile {shown} has no source_profile"),
+                    &format!(
+                        "add `source_profile = NAME` (a profile with long-term keys) to [{}]",
+                        crate::discovery::section_of(&shown)
+                    ),
+                );
+                None
+            }
+            _ => Some(profile.clone()),
+        };
+        if let Some(keys_profile) = keys_profile {
+            match profile.mfa_serial.as_ref().or(keys_profile.mfa_serial.as_ref()) {
+                Some(device) => {
+                    report.ok(&format!("MFA device {}", crate::mfa::printable(device)))
+                }
+                None => report.ok(
+                    "no mfa_serial: awsesh finds the MFA device through IAM (GetUser, ListMFADevices) at the next login",
                 ),
-            ),
+            }
+            check_keys_and_endpoint(&keys_profile, &mut report);
         }
-        check_keys_and_endpoint(&profile, &mut report);
     }
 
     crate::cmd::emit(&report.out)?;

@@ -16,12 +16,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
     let session = if args.ensure {
         refresh::ensure(
             &store,
-            &Request {
-                profile: &profile,
-                token_code: args.code.token_code.as_deref(),
-                duration_secs: None,
-                force: false,
-            },
+            &Request::reuse(&profile, args.code.token_code.as_deref()),
         )?
     } else {
         store

@@ -14,12 +14,7 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
     let store = Store::open()?;
     let session = refresh::ensure(
         &store,
-        &Request {
-            profile: &profile,
-            token_code: args.code.token_code.as_deref(),
-            duration_secs: None,
-            force: false,
-        },
+        &Request::reuse(&profile, args.code.token_code.as_deref()),
     )?;
     let (program, rest) = args
         .command

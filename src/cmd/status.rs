@@ -26,6 +26,7 @@ fn describe(session: &Session, now: OffsetDateTime) -> serde_json::Value {
     json!({
         "profile": session.profile,
         "mfa_serial": session.mfa_serial,
+        "role_arn": session.role_arn,
         "expiration": session.expiration_rfc3339(),
         "expires_at_local": local_time(session.expiration),
         "seconds_left": session.seconds_left(now).max(0),
@@ -78,6 +79,9 @@ pub fn run(args: StatusArgs) -> Result<ExitCode> {
         let s = &sessions[0];
         out.push_str(&format!("profile:     {}\n", printable(&s.profile)));
         out.push_str(&format!("mfa device:  {}\n", printable(&s.mfa_serial)));
+        if let Some(role_arn) = &s.role_arn {
+            out.push_str(&format!("role:        {}\n", printable(role_arn)));
+        }
         out.push_str(&format!("expires at:  {}\n", local_time(s.expiration)));
         out.push_str(&format!(
             "time left:   {}\n",

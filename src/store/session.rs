@@ -23,6 +23,8 @@ pub struct Session {
     pub source_access_key_id: String,
     pub credentials: Credentials,
     pub expiration: OffsetDateTime,
+    /// The role assumed, for a role profile's session; None for an MFA session.
+    pub role_arn: Option<String>,
 }
 
 /// `^[A-Z0-9]{16,128}$`
@@ -83,7 +85,7 @@ impl Session {
     }
 
     pub fn to_json(&self) -> String {
-        json!({
+        let mut value = json!({
             "version": 1,
             "profile": self.profile,
             "mfa_serial": self.mfa_serial,
@@ -92,8 +94,11 @@ impl Session {
             "secret_access_key": self.credentials.secret_access_key.expose(),
             "session_token": self.credentials.session_token.expose(),
             "expiration": self.expiration_rfc3339(),
-        })
-        .to_string()
+        });
+        if let Some(role_arn) = &self.role_arn {
+            value["role_arn"] = json!(role_arn);
+        }
+        value.to_string()
     }
 
     /// Parses and validates a cache file; `None` for anything off.
@@ -113,6 +118,10 @@ impl Session {
                 session_token: Secret::new(text("session_token")?),
             },
             expiration: OffsetDateTime::parse(&text("expiration")?, &Rfc3339).ok()?,
+            role_arn: match v.get("role_arn") {
+                None => None,
+                Some(arn) => Some(arn.as_str()?.to_string()),
+            },
         };
         session.credentials.validate().ok()?;
         Some(session)
@@ -134,6 +143,7 @@ mod tests {
                 session_token: Secret::new("dG9rZW4="),
             },
             expiration: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            role_arn: None,
         }
     }
 
@@ -144,6 +154,13 @@ mod tests {
         assert_eq!(back.credentials.access_key_id, s.credentials.access_key_id);
         assert_eq!(back.expiration, s.expiration);
         assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
+        assert_eq!(back.role_arn, None);
+        let role = Session {
+            role_arn: Some("arn:aws:iam::1:role/r".into()),
+            ..s
+        };
+        let back = Session::from_json(role.to_json().as_bytes()).unwrap();
+        assert_eq!(back.role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
     }
 
     #[test]
@@ -156,6 +173,7 @@ mod tests {
             ("expiration", json!("2027-01-15T08:00:00")),
             ("version", json!(2)),
             ("profile", json!(7)),
+            ("role_arn", json!(7)),
         ] {
             let mut v = good.clone();
             v[key] = bad;
