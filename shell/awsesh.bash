@@ -106,6 +106,13 @@ if [[ $- == *i* ]]; then
     _awsesh_wrap() {
         local profile='' explicit='' out
         local -a args=()
+        # Subcommands that need no session (a first `aws configure` above all).
+        case ${1-} in
+        '' | configure | help | --version | sso)
+            \command "$_awsesh_cmd" "$@"
+            return
+            ;;
+        esac
         while (($# > 0)); do
             case $1 in
             --profile)

@@ -85,6 +85,12 @@ if status is-interactive
 
     # Runs the wrapped command with a session of the profile it will use.
     function _awsesh_wrap
+        # Subcommands that need no session (a first `aws configure` above all).
+        switch "$argv[1]"
+            case '' configure help --version sso
+                command $_awsesh_cmd $argv
+                return $status
+        end
         set -l profile ''
         set -l explicit 0
         set -l want_value 0

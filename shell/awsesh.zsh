@@ -112,6 +112,13 @@ if [[ -o interactive ]]; then
     _awsesh_wrap() {
         \builtin emulate -L zsh
         local profile='' explicit='' out=''
+        # Subcommands that need no session (a first `aws configure` above all).
+        case ${1-} in
+        ('' | configure | help | --version | sso)
+            \command "$_awsesh_cmd" "$@"
+            return
+            ;;
+        esac
         local -a args
         args=()
         while (($# > 0)); do

@@ -724,6 +724,34 @@ fn switching_profile_switches_session(sh: Sh) {
     assert_eq!(session_token_calls(moto, &sb), 2);
 }
 
+/// `aws configure` (how a user first adds keys), `aws help` and
+/// `aws --version` need no session: the wrapper runs them as they are, with
+/// no prompt and no STS call, even when the profile has no keys yet.
+fn commands_needing_no_session_pass_through(sh: Sh) {
+    let Some(moto) = setup(sh) else { return };
+    let sb = Sandbox::new(moto);
+    sb.write_credentials("");
+    let rc = write_rc(&sb, sh, "", 1, "");
+    let mut t = Term::start(&sb, sh, &rc, &[]);
+    let (status, out, _) = t.run("aws --version");
+    assert_eq!(status, 0, "{}: {out}", sh.name());
+    assert!(out.contains("aws-cli/"), "{}: {out}", sh.name());
+    let (status, out, _) = t.run("aws configure set region eu-west-3");
+    assert_eq!(status, 0, "{}: {out}", sh.name());
+    assert!(
+        !out.contains("MFA code") && !out.contains("awsesh:"),
+        "{}: {out}",
+        sh.name()
+    );
+    let config = std::fs::read_to_string(sb.config_path()).unwrap();
+    assert!(
+        config.contains("eu-west-3"),
+        "{}: aws configure ran: {config}",
+        sh.name()
+    );
+    assert_eq!(session_token_calls(moto, &sb), 0);
+}
+
 macro_rules! per_shell {
     ($($name:ident: [$($sh:ident),*];)*) => {
         $(mod $name {
@@ -747,6 +775,7 @@ per_shell! {
     sourcing_twice_registers_once: [Bash, Zsh, Fish];
     nounset_shell_works: [Bash, Zsh];
     switching_profile_switches_session: [Bash, Zsh, Fish];
+    commands_needing_no_session_pass_through: [Bash, Zsh, Fish];
 }
 
 /// bash ≥ 5.1: an existing PROMPT_COMMAND array keeps its entries and gets
