@@ -67,7 +67,23 @@ impl CodeSource {
         match self {
             CodeSource::Given(code) => validate(code),
             CodeSource::Process(cmd) => validate(&run_process(cmd)?),
-            CodeSource::Terminal(tty) => validate(&prompt(tty, device, profile)?),
+            CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile),
+        }
+    }
+}
+
+/// A typo at the prompt asks again (a few times) instead of failing the
+/// command and every terminal queued behind it.
+fn prompt_until_valid(tty: &mut File, device: &str, profile: &str) -> Result<String> {
+    let mut attempts_left = 3;
+    loop {
+        let result = validate(&prompt(tty, device, profile)?);
+        attempts_left -= 1;
+        match result {
+            Err(_) if attempts_left > 0 => {
+                let _ = writeln!(tty, "awsesh: the MFA code is 6 digits; try again");
+            }
+            other => return other,
         }
     }
 }

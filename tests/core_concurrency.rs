@@ -123,3 +123,39 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
         1
     );
 }
+
+#[test]
+fn a_mistyped_code_at_the_prompt_asks_again() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let mut login = spawn_pty(&sandbox, &["login"], &[]);
+    login.expect("MFA code").unwrap();
+    login.send_line("12345").unwrap();
+    login.expect("6 digits; try again").unwrap();
+    login.expect("MFA code").unwrap();
+    login.send_line("123456").unwrap();
+    let (status, output) = finish_pty(login);
+    assert_eq!(status, 0, "{output}");
+    assert!(
+        output.contains("session for profile default started"),
+        "{output}"
+    );
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        1
+    );
+
+    // Three typos end it, with nothing sent to AWS.
+    let mut login = spawn_pty(&sandbox, &["login", "--force"], &[]);
+    for _ in 0..3 {
+        login.expect("MFA code").unwrap();
+        login.send_line("nope").unwrap();
+    }
+    let (status, output) = finish_pty(login);
+    assert_eq!(status, 1, "{output}");
+    assert!(output.contains("exactly 6 digits"), "{output}");
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        1
+    );
+}
