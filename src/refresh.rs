@@ -232,7 +232,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The device to use: the configured one, else discovery through IAM.
 /// Returns whether it came from the remembered discoveries.
-pub(crate) fn resolve_device(
+fn resolve_device(
     runtime: &tokio::runtime::Runtime,
     expected: Option<&str>,
     profile: &Profile,
@@ -245,11 +245,7 @@ pub(crate) fn resolve_device(
 }
 
 /// Gets a code from `source` (choosing one now if none was chosen yet).
-pub(crate) fn get_code(
-    source: &mut Option<CodeSource>,
-    device: &str,
-    profile: &str,
-) -> Result<String> {
+fn get_code(source: &mut Option<CodeSource>, device: &str, profile: &str) -> Result<String> {
     if source.is_none() {
         *source = Some(CodeSource::choose(None, None)?);
     }
@@ -266,31 +262,71 @@ fn start_session(
     duration: u64,
     source: &mut Option<CodeSource>,
 ) -> Result<Session> {
+    let call = CodeCall {
+        profile,
+        keys_profile: profile,
+        expected_device,
+        region: profile.region_or_default(),
+        role_arn: None,
+    };
+    start_with_code(
+        store,
+        &call,
+        source,
+        async |client, device, code, endpoint| {
+            sts::get_session_token(client, device, code, duration, endpoint).await
+        },
+    )
+}
+
+/// A new session started with an MFA code: GetSessionToken, or AssumeRole
+/// carrying the code for long role sessions.
+pub(crate) struct CodeCall<'a> {
+    /// The profile the session is for (its cache key, its name at the prompt).
+    pub(crate) profile: &'a Profile,
+    /// Whose long-term keys sign the call (a role's source profile).
+    pub(crate) keys_profile: &'a Profile,
+    /// The configured device; None → discovered through IAM.
+    pub(crate) expected_device: Option<&'a str>,
+    pub(crate) region: String,
+    pub(crate) role_arn: Option<&'a str>,
+}
+
+/// The steps every call that carries a code shares: keys first (a profile
+/// without keys fails before a code is asked for), the device, a checked
+/// code, the STS `request`, then the session saved atomically.
+pub(crate) fn start_with_code(
+    store: &Store,
+    call: &CodeCall,
+    source: &mut Option<CodeSource>,
+    request: impl AsyncFnOnce(&aws_sdk_sts::Client, &str, &str, &str) -> Result<sts::Issued>,
+) -> Result<Session> {
     let runtime = runtime()?;
-    let region = profile.region_or_default();
-    let endpoint = sts::endpoint_hint(&region);
-    // Keys first: a profile without keys should fail before asking for a code.
-    let keys = runtime.block_on(sts::load_long_term(&profile.name))?;
-    let (device, remembered) = resolve_device(&runtime, expected_device, profile, &keys)?;
-    let code = get_code(source, &device, &profile.name)?;
+    let endpoint = sts::endpoint_hint(&call.region);
+    let keys_profile = call.keys_profile;
+    let keys = runtime.block_on(sts::load_long_term(&keys_profile.name))?;
+    let (device, remembered) = resolve_device(&runtime, call.expected_device, keys_profile, &keys)?;
+    let code = get_code(source, &device, &call.profile.name)?;
     mfa::check_not_reused(store, &device, &code)?;
-    let client = runtime.block_on(sts::sts_client(&profile.name, region, &keys));
-    let issued = runtime.block_on(sts::get_session_token(
-        &client, &device, &code, duration, &endpoint,
+    let client = runtime.block_on(sts::sts_client(
+        &call.profile.name,
+        call.region.clone(),
+        &keys,
     ));
+    let issued = runtime.block_on(request(&client, &device, &code, &endpoint));
     mfa::remember_used(store, &device, &code);
     if remembered && issued.is_err() {
         // Maybe the device was removed: look it up again next time.
-        crate::discovery::forget(&profile.name, &keys.access_key_id);
+        crate::discovery::forget(&keys_profile.name, &keys.access_key_id);
     }
     let issued = issued?;
     let session = Session {
-        profile: profile.name.clone(),
+        profile: call.profile.name.clone(),
         mfa_serial: device,
         source_access_key_id: keys.access_key_id.clone(),
         credentials: issued.credentials,
         expiration: issued.expiration,
-        role_arn: None,
+        role_arn: call.role_arn.map(str::to_string),
     };
     store.save(&session)?;
     Ok(session)

@@ -6,11 +6,11 @@
 //! (role chaining's cap) AssumeRole carries the code itself.
 
 use crate::error::{Error, Result};
-use crate::mfa::{self, CodeSource};
+use crate::mfa::CodeSource;
 use crate::profile::Profile;
 use crate::refresh::{
-    MfaRequest, Request, device_matches, ensure_mfa, get_code, margin_secs, now, resolve_device,
-    runtime, under_lock,
+    CodeCall, MfaRequest, Request, device_matches, ensure_mfa, margin_secs, now, runtime,
+    start_with_code, under_lock,
 };
 use crate::store::Store;
 use crate::store::session::Session;
@@ -268,41 +268,28 @@ fn assume_with_code(
     duration: u64,
     source: &mut Option<CodeSource>,
 ) -> Result<Session> {
-    let runtime = runtime()?;
-    let region = role.region();
-    let endpoint = sts::endpoint_hint(&region);
-    let keys = runtime.block_on(sts::load_long_term(&role.source.name))?;
-    let (device, remembered) =
-        resolve_device(&runtime, role.expected_device(), &role.source, &keys)?;
-    let code = get_code(source, &device, &role.profile.name)?;
-    mfa::check_not_reused(store, &device, &code)?;
-    let client = runtime.block_on(sts::sts_client(&role.profile.name, region, &keys));
-    let issued = runtime.block_on(sts::assume_role(
-        &client,
-        &sts::RoleRequest {
-            role_arn: role.role_arn,
-            session_name: &role.session_name,
-            external_id: role.profile.external_id.as_deref(),
-            duration_secs: duration,
-            mfa: Some((&device, &code)),
-        },
-        &endpoint,
-    ));
-    mfa::remember_used(store, &device, &code);
-    if remembered && issued.is_err() {
-        crate::discovery::forget(&role.source.name, &keys.access_key_id);
-    }
-    let issued = issued?;
-    let session = Session {
-        profile: role.profile.name.clone(),
-        mfa_serial: device,
-        source_access_key_id: keys.access_key_id.clone(),
-        credentials: issued.credentials,
-        expiration: issued.expiration,
-        role_arn: Some(role.role_arn.to_string()),
+    let call = CodeCall {
+        profile: role.profile,
+        keys_profile: &role.source,
+        expected_device: role.expected_device(),
+        region: role.region(),
+        role_arn: Some(role.role_arn),
     };
-    store.save(&session)?;
-    Ok(session)
+    start_with_code(
+        store,
+        &call,
+        source,
+        async |client, device, code, endpoint| {
+            let request = sts::RoleRequest {
+                role_arn: role.role_arn,
+                session_name: &role.session_name,
+                external_id: role.profile.external_id.as_deref(),
+                duration_secs: duration,
+                mfa: Some((device, code)),
+            };
+            sts::assume_role(client, &request, endpoint).await
+        },
+    )
 }
 
 #[cfg(test)]

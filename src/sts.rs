@@ -117,15 +117,7 @@ pub async fn get_session_token(
         .send()
         .await
         .map_err(|e| map_sdk_error(e, device, endpoint))?;
-    let creds = out
-        .credentials()
-        .ok_or(Error::BadCredentials("no Credentials"))?;
-    issued(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token(),
-        creds.expiration().secs(),
-    )
+    issued_from(out.credentials())
 }
 
 /// What an AssumeRole call asks for.
@@ -160,15 +152,7 @@ pub async fn assume_role(
         .send()
         .await
         .map_err(|e| map_sdk_error(e, device, endpoint))?;
-    let creds = out
-        .credentials()
-        .ok_or(Error::BadCredentials("no Credentials"))?;
-    issued(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token(),
-        creds.expiration().secs(),
-    )
+    issued_from(out.credentials())
 }
 
 /// An STS client signed with a cached session's credentials.
@@ -258,6 +242,17 @@ pub async fn list_mfa_devices(
         user: user_name.unwrap_or_else(|| "(root)".to_string()),
         serials,
     })
+}
+
+/// The credentials of a GetSessionToken or AssumeRole answer, validated.
+fn issued_from(creds: Option<&aws_sdk_sts::types::Credentials>) -> Result<Issued> {
+    let creds = creds.ok_or(Error::BadCredentials("no Credentials"))?;
+    issued(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token(),
+        creds.expiration().secs(),
+    )
 }
 
 /// Validates what STS returned before anything is stored or printed.
