@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Sandbox, moto};
+use support::{Sandbox, moto, one_line_error};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -225,21 +225,14 @@ fn status_logout_and_prompt() {
 fn errors_a_user_meets_are_one_clear_line() {
     let Some(moto) = moto() else { return };
     let sandbox = Sandbox::new(moto);
-    let one_line = |args: &[&str], expect: &[&str]| {
-        let (code, out, err) = sandbox.run(args);
-        assert_ne!(code, 0, "{args:?} should fail");
-        assert_eq!(out, "", "{args:?}: nothing on stdout");
-        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
-        for word in expect {
-            assert!(err.contains(word), "{args:?}: `{word}` missing from: {err}");
-        }
-    };
-    one_line(
+    one_line_error(
+        &sandbox,
         &["login", "--profile", "nope", "--token-code", "123456"],
         &["profile `nope`", "aws configure"],
     );
-    one_line(&["login", "--token-code", "12345"], &["6 digits"]);
-    one_line(
+    one_line_error(&sandbox, &["login", "--token-code", "12345"], &["6 digits"]);
+    one_line_error(
+        &sandbox,
         &["login", "--duration", "5m", "--token-code", "123456"],
         &["invalid duration"],
     );
@@ -249,13 +242,15 @@ fn errors_a_user_meets_are_one_clear_line() {
         "{}\n[nomfa]\naws_access_key_id = AKIAEXAMPLEEXAMPLE12\naws_secret_access_key = abc\n",
         std::fs::read_to_string(sandbox.credentials_path()).unwrap()
     ));
-    one_line(
+    one_line_error(
+        &sandbox,
         &["login", "--profile", "nomfa", "--token-code", "123456"],
         &["no `mfa_serial`", "mfa_serial ="],
     );
 
     sandbox.append_config("[profile nokeys]\nmfa_serial = arn:aws:iam::123456789012:mfa/x\n");
-    one_line(
+    one_line_error(
+        &sandbox,
         &["login", "--profile", "nokeys", "--token-code", "123456"],
         &["no long-term keys", "aws configure"],
     );
@@ -263,7 +258,8 @@ fn errors_a_user_meets_are_one_clear_line() {
     // The same code twice within 90 s is refused before it reaches AWS.
     let (code, _, err) = sandbox.run(&["login", "--token-code", "333333"]);
     assert_eq!(code, 0, "{err}");
-    one_line(
+    one_line_error(
+        &sandbox,
         &["login", "--force", "--token-code", "333333"],
         &["already used"],
     );

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 use expectrl::Expect;
-use support::{Moto, Sandbox, moto, unique_name};
+use support::{Moto, Sandbox, moto, one_line_error, unique_name};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -166,17 +166,6 @@ fn recorded_bodies(moto: &Moto, action: &str, access_key_id: &str) -> Vec<String
         })
         .filter(|body| body.contains(&format!("Action={action}&")))
         .collect()
-}
-
-fn one_line_error(sandbox: &Sandbox, args: &[&str], expect: &[&str]) -> String {
-    let (code, out, err) = sandbox.run(args);
-    assert_ne!(code, 0, "{args:?} should fail");
-    assert_eq!(out, "", "{args:?}: nothing on stdout");
-    assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
-    for word in expect {
-        assert!(err.contains(word), "{args:?}: `{word}` missing from: {err}");
-    }
-    err
 }
 
 #[test]

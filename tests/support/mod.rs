@@ -310,6 +310,19 @@ impl Sandbox {
     }
 }
 
+/// Runs `awsesh ARGS`, which must fail with nothing on stdout and one line on
+/// stderr containing every word of `expect`; returns that line.
+pub fn one_line_error(sandbox: &Sandbox, args: &[&str], expect: &[&str]) -> String {
+    let (code, out, err) = sandbox.run(args);
+    assert_ne!(code, 0, "{args:?} should fail");
+    assert_eq!(out, "", "{args:?}: nothing on stdout");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+    for word in expect {
+        assert!(err.contains(word), "{args:?}: `{word}` missing from: {err}");
+    }
+    err
+}
+
 pub fn mode_of(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
 }
