@@ -131,6 +131,12 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("cannot run `{program}`: {source}; check that it is installed and on PATH")]
+    Exec {
+        program: String,
+        source: std::io::Error,
+    },
+
     #[error("{0}")]
     Other(String),
 }
@@ -140,6 +146,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Cancelled => 130,
+            // As a shell reports a command it cannot find (127) or run (126).
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec { .. } => 126,
             _ => 1,
         }
     }

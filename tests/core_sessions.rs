@@ -174,6 +174,14 @@ fn exec_passes_the_exit_status_through() {
     };
     let (code, _, _) = sandbox.run(&["exec", "--", "sh", "-c", "exit 7"]);
     assert_eq!(code, 7);
+    // A command that cannot be found: 127, as a shell says, and one line.
+    let err = one_line_error(
+        &sandbox,
+        &["exec", "--", "no-such-command-x"],
+        &["cannot run `no-such-command-x`", "PATH"],
+    );
+    let (code, _, _) = sandbox.run(&["exec", "--", "no-such-command-x"]);
+    assert_eq!(code, 127, "{err}");
     let (code, out, _) = sandbox.run(&[
         "exec",
         "--",

@@ -33,9 +33,9 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         // over its credentials in every SDK's chain.
         .env("AWS_PROFILE", &session.profile)
         .env_remove("AWS_SECURITY_TOKEN");
-    let err = command.exec();
-    Err(Error::Other(format!(
-        "cannot run `{}`: {err}; check that it is installed and on PATH",
-        program.to_string_lossy()
-    )))
+    let source = command.exec();
+    Err(Error::Exec {
+        program: program.to_string_lossy().into_owned(),
+        source,
+    })
 }
