@@ -159,3 +159,24 @@ fn a_mistyped_code_at_the_prompt_asks_again() {
         1
     );
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_another_terminal_stops_only_the_waiter() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let mut holder = spawn_pty(&sandbox, &["login"], &[]);
+    holder.expect("MFA code").unwrap();
+    let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[]);
+    waiter.expect("waiting for another terminal").unwrap();
+    waiter.send(expectrl::ControlCode::EndOfText).unwrap(); // Ctrl-C
+    let (status, _) = finish_pty(waiter);
+    assert_eq!(status, 130);
+    // The holder still owns its prompt and finishes normally.
+    holder.send_line("123456").unwrap();
+    let (status, output) = finish_pty(holder);
+    assert_eq!(status, 0, "{output}");
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        1
+    );
+}
