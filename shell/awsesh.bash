@@ -102,10 +102,23 @@ if [[ $- == *i* ]]; then
         _awsesh_ps1_prefix=$prefix
     }
 
+    # A profile awsesh does not sign in for (SSO, instance or web identity;
+    # `env --ensure` said 3): the command as typed, without a session awsesh
+    # exported for another profile, which would win over the profile's own.
+    _awsesh_as_typed() {
+        (
+            if [[ -n ${AWSESH_PROFILE-} ]]; then
+                \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+                    AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
+            fi
+            \command "$_awsesh_cmd" "$@"
+        )
+    }
+
     # Runs the wrapped command with a session of the profile it will use.
     _awsesh_wrap() {
-        local profile='' explicit='' out
-        local -a args=()
+        local profile='' explicit='' out rc=0
+        local -a args=() given=("$@")
         # Subcommands that need no session (a first `aws configure` above all).
         case ${1-} in
         '' | configure | help | --version | sso)
@@ -142,7 +155,12 @@ if [[ $- == *i* ]]; then
                     return
                 fi
             fi
-            out=$(\command "$_awsesh_bin" env --ensure --shell bash --profile "$profile") || return
+            out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
+            if ((rc == 3)); then
+                _awsesh_as_typed ${given[@]+"${given[@]}"}
+                return
+            fi
+            ((rc == 0)) || return "$rc"
             \builtin eval "$out"
             \command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
             return
@@ -150,7 +168,12 @@ if [[ $- == *i* ]]; then
         # An explicit profile: its session for this one command only. The
         # AWS CLI ignores credentials in the environment when it is given
         # --profile, so the flag goes and AWS_PROFILE names the profile.
-        out=$(\command "$_awsesh_bin" env --ensure --shell bash --profile "$profile") || return
+        out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
+        if ((rc == 3)); then
+            _awsesh_as_typed ${given[@]+"${given[@]}"}
+            return
+        fi
+        ((rc == 0)) || return "$rc"
         (
             \builtin eval "$out"
             export AWS_PROFILE="$profile"

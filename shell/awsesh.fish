@@ -83,6 +83,18 @@ if status is-interactive
         printf '%s' $AWSESH_PROMPT_SEGMENT
     end
 
+    # A profile awsesh does not sign in for (SSO, instance or web identity;
+    # `env --ensure` said 3): the command as typed, without a session awsesh
+    # exported for another profile, which would win over the profile's own.
+    function _awsesh_as_typed
+        if set -q AWSESH_PROFILE
+            command env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+                -u AWS_CREDENTIAL_EXPIRATION -u AWSESH_PROFILE $_awsesh_cmd $argv
+        else
+            command $_awsesh_cmd $argv
+        end
+    end
+
     # Runs the wrapped command with a session of the profile it will use.
     function _awsesh_wrap
         # Subcommands that need no session (a first `aws configure` above all).
@@ -125,8 +137,13 @@ if status is-interactive
                     return $status
                 end
             end
-            set -l out (command $_awsesh_bin env --ensure --shell fish --profile $profile)
-            or return $status
+            set -l out (command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish --profile $profile)
+            set -l rc $status
+            if test $rc = 3
+                _awsesh_as_typed $argv
+                return $status
+            end
+            test $rc = 0; or return $rc
             printf '%s\n' $out | source
             command $_awsesh_cmd $args
             return $status
@@ -135,8 +152,13 @@ if status is-interactive
         # variables of this function). The AWS CLI ignores credentials in the
         # environment when it is given --profile, so the flag goes and
         # AWS_PROFILE names the profile.
-        set -l out (command $_awsesh_bin env --ensure --shell fish --profile $profile)
-        or return $status
+        set -l out (command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish --profile $profile)
+        set -l rc $status
+        if test $rc = 3
+            _awsesh_as_typed $argv
+            return $status
+        end
+        test $rc = 0; or return $rc
         eval (string replace -r -- '^set -g(x?) ' 'set -l$1 ' $out | string collect)
         set -lx AWS_PROFILE $profile
         command $_awsesh_cmd $args

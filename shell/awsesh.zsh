@@ -109,9 +109,25 @@ if [[ -o interactive ]]; then
     }
 
     # Runs the wrapped command with a session of the profile it will use.
+    # A profile awsesh does not sign in for (SSO, instance or web identity;
+    # `env --ensure` said 3): the command as typed, without a session awsesh
+    # exported for another profile, which would win over the profile's own.
+    _awsesh_as_typed() {
+        \builtin emulate -L zsh
+        (
+            if [[ -n ${AWSESH_PROFILE-} ]]; then
+                \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+                    AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
+            fi
+            \command "$_awsesh_cmd" "$@"
+        )
+    }
+
     _awsesh_wrap() {
         \builtin emulate -L zsh
-        local profile='' explicit='' out=''
+        local profile='' explicit='' out='' rc=0
+        local -a given
+        given=("$@")
         # Subcommands that need no session (a first `aws configure` above all).
         case ${1-} in
         ('' | configure | help | --version | sso)
@@ -148,7 +164,12 @@ if [[ -o interactive ]]; then
                 \command "$_awsesh_cmd" "${args[@]}"
                 return
             fi
-            _awsesh_capture env --ensure --shell zsh --profile "$profile" || return
+            _awsesh_capture env --ensure --pass-other-sign-in --shell zsh --profile "$profile" || rc=$?
+            if ((rc == 3)); then
+                _awsesh_as_typed "${given[@]}"
+                return
+            fi
+            ((rc == 0)) || return $rc
             \builtin eval "$_awsesh_out"
             _awsesh_out=''
             \command "$_awsesh_cmd" "${args[@]}"
@@ -157,7 +178,12 @@ if [[ -o interactive ]]; then
         # An explicit profile: its session for this one command only. The
         # AWS CLI ignores credentials in the environment when it is given
         # --profile, so the flag goes and AWS_PROFILE names the profile.
-        _awsesh_capture env --ensure --shell zsh --profile "$profile" || return
+        _awsesh_capture env --ensure --pass-other-sign-in --shell zsh --profile "$profile" || rc=$?
+        if ((rc == 3)); then
+            _awsesh_as_typed "${given[@]}"
+            return
+        fi
+        ((rc == 0)) || return $rc
         out=$_awsesh_out
         _awsesh_out=''
         (

@@ -115,6 +115,10 @@ pub struct EnvArgs {
     pub ensure: bool,
     #[command(flatten)]
     pub code: CodeArgs,
+    /// Used by the aws wrapper: exit 3 without a word for a profile awsesh
+    /// does not sign in for (SSO, instance or web identity)
+    #[arg(long, hide = true)]
+    pub pass_other_sign_in: bool,
 }
 
 #[derive(Args, Debug)]

@@ -137,6 +137,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error(
+        "profile `{profile}` signs in through `{key}`, not long-term keys and an MFA code; use it with `command aws` or the AWS CLI's own sign-in"
+    )]
+    NotForAwsesh { profile: String, key: &'static str },
+
     #[error("{0}")]
     Other(String),
 }
@@ -146,6 +151,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Cancelled => 130,
+            // The shell wrapper runs the command untouched on 3.
+            Error::NotForAwsesh { .. } => 3,
             // As a shell reports a command it cannot find (127) or run (126).
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Exec { .. } => 126,

@@ -42,6 +42,14 @@ fn expand_home(path: PathBuf) -> PathBuf {
     }
 }
 
+/// Keys of profiles that sign in without long-term keys.
+const OTHER_SIGN_IN: [&str; 4] = [
+    "sso_session",
+    "sso_start_url",
+    "credential_source",
+    "web_identity_token_file",
+];
+
 /// What awsesh needs to know about one profile.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
@@ -54,6 +62,10 @@ pub struct Profile {
     pub role_session_name: Option<String>,
     pub external_id: Option<String>,
     pub mfa_process: Option<String>,
+    /// The config key that makes this a profile signing in some other way
+    /// (IAM Identity Center, an instance or web identity): no long-term keys
+    /// for awsesh to trade.
+    pub other_sign_in: Option<&'static str>,
     /// The profile has a section in the config file.
     pub in_config: bool,
     /// The profile has a section in the credentials file.
@@ -101,6 +113,7 @@ impl Profile {
             role_session_name: get("role_session_name"),
             external_id: get("external_id"),
             mfa_process: get("mfa_process"),
+            other_sign_in: OTHER_SIGN_IN.into_iter().find(|key| get(key).is_some()),
             in_config: config_section.is_some(),
             in_credentials: credentials.contains_key(name),
         }

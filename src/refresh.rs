@@ -66,6 +66,12 @@ pub(crate) fn device_matches(session: &Session, expected: Option<&str>) -> bool 
 
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     let profile = Profile::load(req.profile)?;
+    if let Some(key) = profile.other_sign_in {
+        return Err(Error::NotForAwsesh {
+            profile: req.profile.to_string(),
+            key,
+        });
+    }
     ensure_profile(store, req, &profile, 0)
 }
 

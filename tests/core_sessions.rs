@@ -346,3 +346,26 @@ fn secrets_never_reach_stderr_or_a_command_line() {
     assert_eq!(code, 0);
     assert!(!cmdline.contains(&session_secret) && !cmdline.contains(&session_token));
 }
+
+#[test]
+fn profiles_that_sign_in_another_way_are_left_to_the_aws_cli() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    sandbox.append_config("[profile ec2]\ncredential_source = Ec2InstanceMetadata\n");
+    let (code, out, err) = sandbox.run(&["env", "--ensure", "--profile", "ec2"]);
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(
+        err.contains("signs in through `credential_source`") && err.contains("command aws"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // What the shell wrapper asks: the same answer without a word.
+    let (code, out, err) = sandbox.run(&[
+        "env",
+        "--ensure",
+        "--pass-other-sign-in",
+        "--profile",
+        "ec2",
+    ]);
+    assert_eq!((code, out.as_str(), err.as_str()), (3, "", ""));
+}

@@ -752,6 +752,68 @@ fn commands_needing_no_session_pass_through(sh: Sh) {
     assert_eq!(session_token_calls(moto, &sb), 0);
 }
 
+/// A profile that signs in another way (here IAM Identity Center) is not
+/// awsesh's: the wrapper runs the command exactly as typed, with no prompt
+/// and without the session it exported for another profile. A probe command
+/// on PATH stands in for `aws` to show the arguments and environment it got.
+fn other_sign_in_profiles_pass_through_as_typed(sh: Sh) {
+    let Some(moto) = setup(sh) else { return };
+    let sb = Sandbox::new(moto);
+    sb.append_config(
+        "[profile viasso]\nsso_session = corp\nregion = us-east-1\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let bin = sb.path("probe-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let probe = bin.join("awsprobe");
+    fs::write(
+        &probe,
+        "#!/bin/sh\nprintf 'args=%s key=%s\\n' \"$*\" \"${AWS_ACCESS_KEY_ID-unset}\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&probe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let init = match sh {
+        Sh::Bash => format!("eval \"$('{BIN}' init bash --cmd awsprobe)\""),
+        Sh::Zsh => format!("eval \"$('{BIN}' init zsh --cmd awsprobe)\""),
+        Sh::Fish => format!("'{BIN}' init fish --cmd awsprobe | source"),
+    };
+    let rc = write_rc(&sb, sh, "", 0, &init);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut t = Term::start(&sb, sh, &rc, &[("PATH", &path)]);
+    let (status, out, _) = t.run("awsesh login --token-code 100021");
+    assert_eq!(status, 0, "{}: {out}", sh.name());
+    let session_key = t.var("AWS_ACCESS_KEY_ID");
+    assert!(
+        !session_key.is_empty(),
+        "{}: login exported the session",
+        sh.name()
+    );
+
+    let (status, out, _) = t.run("awsprobe --profile viasso s3 ls");
+    assert_eq!(status, 0, "{}: {out}", sh.name());
+    assert!(
+        out.contains("args=--profile viasso s3 ls key=unset"),
+        "{}: {out}",
+        sh.name()
+    );
+    let (status, out, _) = t.run("AWS_PROFILE=viasso awsprobe s3 ls");
+    assert_eq!(status, 0, "{}: {out}", sh.name());
+    assert!(out.contains("args=s3 ls key=unset"), "{}: {out}", sh.name());
+    assert!(
+        !out.contains("awsesh:") && !out.contains("MFA code"),
+        "{}: {out}",
+        sh.name()
+    );
+    // The MFA profile still gets its session.
+    let (_, out, _) = t.run("awsprobe s3 ls");
+    assert!(
+        out.contains(&format!("args=s3 ls key={session_key}")),
+        "{}: {out}",
+        sh.name()
+    );
+    assert_eq!(session_token_calls(moto, &sb), 1);
+}
+
 macro_rules! per_shell {
     ($($name:ident: [$($sh:ident),*];)*) => {
         $(mod $name {
@@ -776,6 +838,7 @@ per_shell! {
     nounset_shell_works: [Bash, Zsh];
     switching_profile_switches_session: [Bash, Zsh, Fish];
     commands_needing_no_session_pass_through: [Bash, Zsh, Fish];
+    other_sign_in_profiles_pass_through_as_typed: [Bash, Zsh, Fish];
 }
 
 /// bash ≥ 5.1: an existing PROMPT_COMMAND array keeps its entries and gets

@@ -8,14 +8,24 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::error::Result;
 
 /// The CLI as users see it: clap_complete would otherwise offer hidden
-/// subcommands (the shell hook's `hook-sync`) too.
+/// subcommands and flags (the shell hook's `hook-sync`, the wrapper's
+/// `--pass-other-sign-in`) too.
 fn visible_cli() -> clap::Command {
     let full = Cli::command();
-    let visible: Vec<clap::Command> = full
+    let visible = full
         .get_subcommands()
         .filter(|sub| !sub.is_hide_set())
-        .cloned()
-        .collect();
+        .map(|sub| {
+            let args = sub
+                .get_arguments()
+                .filter(|arg| !arg.is_hide_set())
+                .cloned();
+            let cleaned = clap::Command::new(sub.get_name().to_string()).args(args);
+            match sub.get_about() {
+                Some(about) => cleaned.about(about.clone()),
+                None => cleaned,
+            }
+        });
     let cli = clap::Command::new("awsesh")
         .version(env!("CARGO_PKG_VERSION"))
         .subcommands(visible);

@@ -14,10 +14,15 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
     let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
     let store = Store::open()?;
     let session = if args.ensure {
-        refresh::ensure(
+        match refresh::ensure(
             &store,
             &Request::reuse(&profile, args.code.token_code.as_deref()),
-        )?
+        ) {
+            Err(e @ Error::NotForAwsesh { .. }) if args.pass_other_sign_in => {
+                return Ok(ExitCode::from(e.exit_code()));
+            }
+            result => result?,
+        }
     } else {
         store
             .load(&profile)?
