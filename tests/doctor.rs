@@ -37,7 +37,7 @@ fn doctor_reports_each_check_with_a_fix() {
     assert_eq!(code, 1);
     assert!(
         out.contains("FAIL  profile `ghost` is not in")
-            && out.contains("fix: run `aws configure --profile ghost`"),
+            && out.contains("add it with `aws configure --profile ghost`"),
         "{out}"
     );
 }

@@ -20,6 +20,12 @@ impl Report {
         self.failed = true;
         self.out.push_str(&format!("FAIL  {what} — fix: {fix}\n"));
     }
+
+    /// An awsesh error already says what to do.
+    fn error(&mut self, e: &crate::error::Error) {
+        self.failed = true;
+        self.out.push_str(&format!("FAIL  {e}\n"));
+    }
 }
 
 pub fn run(args: DoctorArgs) -> Result<ExitCode> {
@@ -41,7 +47,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 
     match crate::store::dir::prepare() {
         Ok(dir) => report.ok(&format!("runtime directory {} is private", dir.display())),
-        Err(e) => report.fail(&format!("runtime directory: {e}"), "see the message above"),
+        Err(e) => report.error(&e),
     }
 
     let profile = match Profile::load(&name) {
@@ -50,15 +56,16 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
             Some(p)
         }
         Err(e) => {
-            report.fail(
-                &e.to_string(),
-                &format!("run `aws configure --profile {shown}`"),
-            );
+            report.error(&e);
             None
         }
     };
 
-    if let Some(profile) = profile {
+    if let Some(key) = profile.as_ref().and_then(|p| p.other_sign_in) {
+        report.ok(&format!(
+            "profile {shown} signs in through `{key}`: awsesh leaves it to the AWS CLI"
+        ));
+    } else if let Some(profile) = profile {
         // A role profile's device and keys are its source profile's.
         let keys_profile = match (&profile.role_arn, &profile.source_profile) {
             (Some(role_arn), Some(source)) => {
@@ -70,7 +77,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
                 match Profile::load(source) {
                     Ok(source) => Some(source),
                     Err(e) => {
-                        report.fail(&e.to_string(), "fix `source_profile`");
+                        report.error(&e);
                         None
                     }
                 }
@@ -109,10 +116,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 }
 
 fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(runtime) = crate::refresh::runtime() else {
         report.fail("cannot start the async runtime", "report a bug");
         return;
     };
@@ -122,7 +126,7 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
             keys
         }
         Err(e) => {
-            report.fail(&e.to_string(), "add the keys to ~/.aws/credentials");
+            report.error(&e);
             return;
         }
     };
