@@ -118,7 +118,7 @@ if [[ $- == *i* ]]; then
     # Runs the wrapped command with a session of the profile it will use.
     _awsesh_wrap() {
         local profile='' explicit='' out rc=0
-        local -a args=() given=("$@")
+        local -a args=()
         # Subcommands that need no session (a first `aws configure` above all).
         case ${1-} in
         '' | configure | help | --version | sso)
@@ -155,12 +155,17 @@ if [[ $- == *i* ]]; then
                     return
                 fi
             fi
-            out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
-            if ((rc == 3)); then
-                _awsesh_as_typed ${given[@]+"${given[@]}"}
-                return
+        fi
+        out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
+        if ((rc == 3)); then
+            if [[ -n $explicit ]]; then
+                args=(--profile "$profile" ${args[@]+"${args[@]}"})
             fi
-            ((rc == 0)) || return "$rc"
+            _awsesh_as_typed ${args[@]+"${args[@]}"}
+            return
+        fi
+        ((rc == 0)) || return "$rc"
+        if [[ -z $explicit ]]; then
             \builtin eval "$out"
             \command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
             return
@@ -168,12 +173,6 @@ if [[ $- == *i* ]]; then
         # An explicit profile: its session for this one command only. The
         # AWS CLI ignores credentials in the environment when it is given
         # --profile, so the flag goes and AWS_PROFILE names the profile.
-        out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
-        if ((rc == 3)); then
-            _awsesh_as_typed ${given[@]+"${given[@]}"}
-            return
-        fi
-        ((rc == 0)) || return "$rc"
         (
             \builtin eval "$out"
             export AWS_PROFILE="$profile"

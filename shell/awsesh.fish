@@ -137,13 +137,15 @@ if status is-interactive
                     return $status
                 end
             end
-            set -l out (command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish --profile $profile)
-            set -l rc $status
-            if test $rc = 3
-                _awsesh_as_typed $argv
-                return $status
-            end
-            test $rc = 0; or return $rc
+        end
+        set -l out (command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish --profile $profile)
+        set -l rc $status
+        if test $rc = 3
+            _awsesh_as_typed $argv
+            return $status
+        end
+        test $rc = 0; or return $rc
+        if test $explicit = 0
             printf '%s\n' $out | source
             command $_awsesh_cmd $args
             return $status
@@ -152,13 +154,6 @@ if status is-interactive
         # variables of this function). The AWS CLI ignores credentials in the
         # environment when it is given --profile, so the flag goes and
         # AWS_PROFILE names the profile.
-        set -l out (command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish --profile $profile)
-        set -l rc $status
-        if test $rc = 3
-            _awsesh_as_typed $argv
-            return $status
-        end
-        test $rc = 0; or return $rc
         eval (string replace -r -- '^set -g(x?) ' 'set -l$1 ' $out | string collect)
         set -lx AWS_PROFILE $profile
         command $_awsesh_cmd $args

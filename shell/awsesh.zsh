@@ -126,8 +126,6 @@ if [[ -o interactive ]]; then
     _awsesh_wrap() {
         \builtin emulate -L zsh
         local profile='' explicit='' out='' rc=0
-        local -a given
-        given=("$@")
         # Subcommands that need no session (a first `aws configure` above all).
         case ${1-} in
         ('' | configure | help | --version | sso)
@@ -164,28 +162,24 @@ if [[ -o interactive ]]; then
                 \command "$_awsesh_cmd" "${args[@]}"
                 return
             fi
-            _awsesh_capture env --ensure --pass-other-sign-in --shell zsh --profile "$profile" || rc=$?
-            if ((rc == 3)); then
-                _awsesh_as_typed "${given[@]}"
-                return
-            fi
-            ((rc == 0)) || return $rc
-            \builtin eval "$_awsesh_out"
-            _awsesh_out=''
+        fi
+        _awsesh_capture env --ensure --pass-other-sign-in --shell zsh --profile "$profile" || rc=$?
+        if ((rc == 3)); then
+            [[ -n $explicit ]] && args=(--profile "$profile" "${args[@]}")
+            _awsesh_as_typed "${args[@]}"
+            return
+        fi
+        ((rc == 0)) || return $rc
+        out=$_awsesh_out
+        _awsesh_out=''
+        if [[ -z $explicit ]]; then
+            \builtin eval "$out"
             \command "$_awsesh_cmd" "${args[@]}"
             return
         fi
         # An explicit profile: its session for this one command only. The
         # AWS CLI ignores credentials in the environment when it is given
         # --profile, so the flag goes and AWS_PROFILE names the profile.
-        _awsesh_capture env --ensure --pass-other-sign-in --shell zsh --profile "$profile" || rc=$?
-        if ((rc == 3)); then
-            _awsesh_as_typed "${given[@]}"
-            return
-        fi
-        ((rc == 0)) || return $rc
-        out=$_awsesh_out
-        _awsesh_out=''
         (
             \builtin eval "$out"
             export AWS_PROFILE="$profile"
