@@ -600,6 +600,23 @@ fn another_shells_change_is_picked_up_at_next_prompt(sh: Sh) {
     assert_eq!(b.var("AWS_ACCESS_KEY_ID"), "");
 }
 
+/// `count` prints `hooks=N`: the hook is registered once and the prompt shows
+/// the segment once.
+fn assert_one_hook_one_segment(t: &mut Term, sh: Sh, count: &str) {
+    let (_, out, prompt) = t.run(count);
+    assert!(
+        out.contains("hooks=1"),
+        "{}: hook registered twice:\n{out}",
+        sh.name()
+    );
+    assert_eq!(
+        prompt.matches("aws:").count(),
+        1,
+        "{}: prompt {prompt:?}",
+        sh.name()
+    );
+}
+
 /// The init line twice in the rc file: one hook, one segment.
 fn sourcing_twice_registers_once(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
@@ -617,18 +634,7 @@ fn sourcing_twice_registers_once(sh: Sh) {
             "echo \"hooks=\"(functions --handlers-type generic | string match '*_awsesh_hook*' | count)"
         }
     };
-    let (_, out, prompt) = t.run(count);
-    assert!(
-        out.contains("hooks=1"),
-        "{}: hook registered twice:\n{out}",
-        sh.name()
-    );
-    assert_eq!(
-        prompt.matches("aws:").count(),
-        1,
-        "{}: prompt {prompt:?}",
-        sh.name()
-    );
+    assert_one_hook_one_segment(&mut t, sh, count);
     let (_, _, prompt) = t.run("true");
     assert_eq!(
         prompt.matches("aws:").count(),
@@ -643,18 +649,7 @@ fn sourcing_twice_registers_once(sh: Sh) {
         Sh::Fish => format!("'{BIN}' init fish | source"),
     };
     t.run(&again);
-    let (_, out, prompt) = t.run(count);
-    assert!(
-        out.contains("hooks=1"),
-        "{}: hook registered twice:\n{out}",
-        sh.name()
-    );
-    assert_eq!(
-        prompt.matches("aws:").count(),
-        1,
-        "{}: prompt {prompt:?}",
-        sh.name()
-    );
+    assert_one_hook_one_segment(&mut t, sh, count);
 }
 
 /// `set -u` (zsh: `setopt nounset`) before the init line: no error anywhere.
