@@ -12,7 +12,7 @@ use crate::store::session::Session;
 /// The hook's bookkeeping: which profile this shell shows, and the stamp file
 /// its prompt polls with `read`.
 pub fn hook_vars(lines: &mut Lines, store: &Store, profile: &str) -> Result<()> {
-    let stamp = store.stamp_path(profile)?;
+    let stamp = store.session_path(profile)?;
     lines.set_private("_AWSESH_FOR", profile);
     lines.set_private("_AWSESH_STAMP", &stamp.to_string_lossy());
     Ok(())

@@ -80,7 +80,7 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
     let sandbox = Sandbox::new(moto);
     let (code, _, _) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
     assert_eq!(code, 0);
-    let before = std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+    let before = std::fs::read(sandbox.store_dir().join("p-default.session")).unwrap();
 
     let mut holder = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
     holder.expect("MFA code").unwrap();
@@ -115,7 +115,7 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
         "the waiter did not prompt in turn: {output}"
     );
     assert_eq!(
-        std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        std::fs::read(sandbox.store_dir().join("p-default.session")).unwrap(),
         before
     );
     assert_eq!(

@@ -51,7 +51,7 @@ fn an_expired_session_is_refreshed_and_a_failed_refresh_keeps_it() {
     let Some((sandbox, moto)) = logged_in(&["--duration", "15m"]) else {
         return;
     };
-    let before = std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+    let before = std::fs::read(sandbox.store_dir().join("p-default.session")).unwrap();
     // A margin longer than the session makes it stale right away.
     let stale = |args: &[&str], code: Option<&str>| {
         let mut cmd = sandbox.awsesh(args);
@@ -72,7 +72,7 @@ fn an_expired_session_is_refreshed_and_a_failed_refresh_keeps_it() {
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert_eq!(
-        std::fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        std::fs::read(sandbox.store_dir().join("p-default.session")).unwrap(),
         before
     );
     assert_eq!(
@@ -221,8 +221,7 @@ fn status_logout_and_prompt() {
         stdout.contains("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"),
         "{stdout}"
     );
-    assert!(!sandbox.store_dir().join("p-default.json").exists());
-    assert!(!sandbox.store_dir().join("p-default.exp").exists());
+    assert!(!sandbox.store_dir().join("p-default.session").exists());
     let (code, out, _) = sandbox.run(&["prompt"]);
     assert_eq!((code, out.as_str()), (0, ""));
     let (code, _, err) = sandbox.run(&["env"]);

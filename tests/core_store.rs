@@ -128,14 +128,12 @@ fn planted_symlinks_are_never_followed() {
     assert_eq!(code, 1, "no session yet (and the directory now exists)");
     let victim = sandbox.path("victim");
     fs::write(&victim, "precious").unwrap();
-    for name in ["p-default.json", "p-default.exp"] {
-        symlink(&victim, sandbox.store_dir().join(name)).unwrap();
-    }
+    symlink(&victim, sandbox.store_dir().join("p-default.session")).unwrap();
     let (code, _, err) = sandbox.run(&["login", "--token-code", "123456"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
     assert!(
-        !fs::symlink_metadata(sandbox.store_dir().join("p-default.json"))
+        !fs::symlink_metadata(sandbox.store_dir().join("p-default.session"))
             .unwrap()
             .file_type()
             .is_symlink()
@@ -155,7 +153,7 @@ fn corrupt_empty_huge_or_foreign_cache_files_are_misses() {
     let sandbox = Sandbox::new(moto);
     let (code, _, _) = sandbox.run(&["login", "--token-code", "123456"]);
     assert_eq!(code, 0);
-    let path = sandbox.store_dir().join("p-default.json");
+    let path = sandbox.store_dir().join("p-default.session");
     let good = fs::read(&path).unwrap();
     let cases: Vec<(&str, Vec<u8>, u32)> = vec![
         ("empty", vec![], 0o600),
@@ -190,7 +188,7 @@ fn kill_9_at_the_prompt_leaves_the_lock_free_and_the_old_session_valid() {
     let sandbox = Sandbox::new(moto);
     let (code, _, _) = sandbox.run(&["login", "--token-code", "123456"]);
     assert_eq!(code, 0);
-    let before = fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+    let before = fs::read(sandbox.store_dir().join("p-default.session")).unwrap();
 
     let mut holder = support::spawn_pty(&sandbox, &["login", "--force"], &[]);
     holder.expect("MFA code").unwrap();
@@ -203,7 +201,7 @@ fn kill_9_at_the_prompt_leaves_the_lock_free_and_the_old_session_valid() {
     assert_eq!(status, 128 + 9);
 
     assert_eq!(
-        fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        fs::read(sandbox.store_dir().join("p-default.session")).unwrap(),
         before,
         "old session intact"
     );
@@ -222,7 +220,7 @@ fn kill_9_during_the_sts_call_leaves_the_lock_free_and_the_old_session_valid() {
     let sandbox = Sandbox::new(moto);
     let (code, _, _) = sandbox.run(&["login", "--token-code", "123456"]);
     assert_eq!(code, 0);
-    let before = fs::read(sandbox.store_dir().join("p-default.json")).unwrap();
+    let before = fs::read(sandbox.store_dir().join("p-default.session")).unwrap();
 
     // An "STS" that accepts the connection and never answers.
     let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -237,7 +235,7 @@ fn kill_9_during_the_sts_call_leaves_the_lock_free_and_the_old_session_valid() {
     child.wait().unwrap();
 
     assert_eq!(
-        fs::read(sandbox.store_dir().join("p-default.json")).unwrap(),
+        fs::read(sandbox.store_dir().join("p-default.session")).unwrap(),
         before
     );
     let (code, out, err) = sandbox.run(&["login", "--force", "--token-code", "333333"]);

@@ -204,8 +204,7 @@ fn a_role_profile_takes_one_code_and_a_second_role_none() {
 
     // Each role is cached under its own key; the source session under its own.
     for key in ["p-ra", "p-rb", "p-default"] {
-        assert!(sandbox.store_dir().join(format!("{key}.json")).exists());
-        assert!(sandbox.store_dir().join(format!("{key}.exp")).exists());
+        assert!(sandbox.store_dir().join(format!("{key}.session")).exists());
     }
     // The role session: a 1-hour session with the source profile's device.
     let (code, out, err) = sandbox.run(&["status", "--profile", "ra", "--json"]);
@@ -297,7 +296,7 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
         "{err}"
     );
     // The role's cached session was not touched by the failure.
-    assert!(sandbox.store_dir().join("p-r.json").exists());
+    assert!(sandbox.store_dir().join("p-r.session").exists());
 }
 
 #[test]
@@ -333,7 +332,7 @@ fn a_role_session_over_an_hour_is_assumed_with_the_code_itself() {
         moto.count_calls("GetSessionToken", &sandbox.access_key_id),
         0
     );
-    assert!(!sandbox.store_dir().join("p-default.json").exists());
+    assert!(!sandbox.store_dir().join("p-default.session").exists());
 
     // `login --duration` above an hour takes the same path for any role profile.
     sandbox.append_config(&format!(

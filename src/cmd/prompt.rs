@@ -1,4 +1,4 @@
-//! `awsesh prompt`: time left for a prompt, from the stamp file alone — no
+//! `awsesh prompt`: time left for a prompt, from the first line of the session file alone — no
 //! async runtime, no aws-config, no network, never a non-zero exit.
 
 use std::process::ExitCode;
@@ -18,8 +18,9 @@ fn segment(profile: Option<&str>) -> Option<String> {
     let profile = crate::profile::resolve_name(profile);
     let (dir_path, _) = dir::location();
     dir::check(&dir_path).ok()?;
-    let bytes = file::read(&dir_path.join(format!("{}.exp", key_for(&profile).ok()?))).ok()??;
-    let expiry: i64 = std::str::from_utf8(&bytes).ok()?.trim().parse().ok()?;
+    let path = dir_path.join(format!("{}.session", key_for(&profile).ok()?));
+    let bytes = file::read(&path).ok()??;
+    let expiry = crate::store::session::stamp_of(&bytes)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     Some(crate::duration::time_left(expiry - now))
 }

@@ -79,10 +79,22 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
 /// written, fsynced, renamed over the target. rename() replaces a symlink at
 /// the target instead of following it.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with_mtime(path, contents, None)
+}
+
+/// `write_atomic`, with the file's modification time set to `mtime` (epoch
+/// seconds) before the rename, so readers never see the new contents with
+/// the old time. The session file's mtime is its expiry: fish reads the time
+/// left with `path mtime --relative`, a builtin.
+pub fn write_atomic_with_mtime(path: &Path, contents: &[u8], mtime: Option<i64>) -> Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
         let mut file = create_new(&tmp)?;
         file.write_all(contents)
+            .and_then(|()| match mtime {
+                Some(secs) => set_mtime(&file, secs),
+                None => Ok(()),
+            })
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
         fs::rename(&tmp, path)
@@ -92,6 +104,15 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+fn set_mtime(file: &File, secs: i64) -> std::io::Result<()> {
+    let times = fs::FileTimes::new().set_modified(
+        std::time::UNIX_EPOCH
+            .checked_add(std::time::Duration::from_secs(secs.max(0).unsigned_abs()))
+            .ok_or_else(|| std::io::Error::other("time out of range"))?,
+    );
+    file.set_times(times)
 }
 
 /// Creates a new private file; fails if anything (a symlink included) exists.

@@ -1,7 +1,9 @@
 //! The private runtime directory and what lives in it, per profile:
-//! `<key>.json` (the session), `<key>.exp` (expiry epoch for the shell hook's
-//! fork-free `read`), `<key>.lock` and `<key>.fail` (a failed prompt, so that
-//! queued waiters fail fast). The key is an escaped form of the profile name:
+//! `<key>.session` (the session: its first line is the expiry in epoch
+//! seconds, which the shell hook loads with the `read` builtin, and its mtime
+//! is that expiry, which fish reads with `path mtime`; one file, so the
+//! session and what the prompt shows change in one rename), `<key>.lock` and
+//! `<key>.fail` (a failed refresh, so that queued waiters fail fast). The key is an escaped form of the profile name:
 //! a raw name never reaches a path.
 
 pub mod dir;
@@ -13,6 +15,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use session::Session;
+
+const SESSION_EXT: &str = "session";
+const SESSION_SUFFIX: &str = ".session";
 
 pub struct Store {
     dir: PathBuf,
@@ -55,12 +60,9 @@ impl Store {
         Ok(self.dir.join(format!("{}.{ext}", key_for(profile)?)))
     }
 
+    /// The session file, which is also the stamp the shell hook polls.
     pub fn session_path(&self, profile: &str) -> Result<PathBuf> {
-        self.path(profile, "json")
-    }
-
-    pub fn stamp_path(&self, profile: &str) -> Result<PathBuf> {
-        self.path(profile, "exp")
+        self.path(profile, SESSION_EXT)
     }
 
     pub fn lock_path(&self, profile: &str) -> Result<PathBuf> {
@@ -76,7 +78,7 @@ impl Store {
     pub fn load(&self, profile: &str) -> Result<Option<Session>> {
         let path = self.session_path(profile)?;
         match file::read(&path) {
-            Ok(Some(bytes)) => Ok(Session::from_json(&bytes).filter(|s| s.profile == profile)),
+            Ok(Some(bytes)) => Ok(Session::from_file(&bytes).filter(|s| s.profile == profile)),
             Ok(None) => Ok(None),
             Err(e @ Error::UnsafeFile { .. }) => {
                 eprintln!("awsesh: ignoring the cached session: {e}");
@@ -86,20 +88,18 @@ impl Store {
         }
     }
 
-    /// Saves the session, then the stamp the shells poll.
+    /// Saves the session in one rename, its mtime set to its expiry.
     pub fn save(&self, session: &Session) -> Result<()> {
-        file::write_atomic(
+        file::write_atomic_with_mtime(
             &self.session_path(&session.profile)?,
-            session.to_json().as_bytes(),
-        )?;
-        let stamp = format!("{}\n", session.expiration_epoch());
-        file::write_atomic(&self.stamp_path(&session.profile)?, stamp.as_bytes())
+            session.to_file().as_bytes(),
+            Some(session.expiration_epoch()),
+        )
     }
 
-    /// Forgets a profile's session (stamp first, so hooks see it go).
+    /// Forgets a profile's session.
     pub fn remove(&self, profile: &str) -> Result<bool> {
         let existed = self.session_path(profile)?.exists();
-        file::remove(&self.stamp_path(profile)?)?;
         file::remove(&self.session_path(profile)?)?;
         file::remove(&self.fail_path(profile)?)?;
         Ok(existed)
@@ -114,12 +114,15 @@ impl Store {
             .filter(|entry| {
                 let name = entry.file_name();
                 let name = name.to_string_lossy();
-                name.starts_with("p-") && name.ends_with(".json")
+                name.starts_with("p-") && name.ends_with(SESSION_SUFFIX)
             })
-            .filter_map(|entry| file::read(&entry.path()).ok().flatten())
-            .filter_map(|bytes| Session::from_json(&bytes))
-            .filter(|s| {
-                key_for(&s.profile).is_ok_and(|k| self.dir.join(format!("{k}.json")).exists())
+            .filter_map(|entry| {
+                let bytes = file::read(&entry.path()).ok().flatten()?;
+                let session = Session::from_file(&bytes)?;
+                // A file under another profile's name is not that profile's.
+                let key = key_for(&session.profile).ok()?;
+                (entry.file_name().to_string_lossy() == format!("{key}{SESSION_SUFFIX}"))
+                    .then_some(session)
             })
             .collect();
         sessions.sort_by(|a, b| a.profile.cmp(&b.profile));

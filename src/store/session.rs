@@ -7,6 +7,19 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::secret::Secret;
 
+/// Version 2: the expiry line in front of the JSON (version 1 had it in a
+/// separate stamp file).
+const FORMAT_VERSION: u64 = 2;
+
+/// The expiry on the first line of a session file: ASCII digits only.
+pub fn stamp_of(first_line: &[u8]) -> Option<i64> {
+    let line = first_line.split(|&b| b == b'\n').next()?;
+    if line.is_empty() || line.len() > 18 || !line.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(line).ok()?.parse().ok()
+}
+
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub access_key_id: String,
@@ -84,9 +97,24 @@ impl Session {
         self.seconds_left(now) > margin as i64
     }
 
-    pub fn to_json(&self) -> String {
+    /// The file format: the expiry in epoch seconds on the first line (what
+    /// the shell hook reads with `read`), the session as JSON on the second.
+    pub fn to_file(&self) -> String {
+        format!("{}\n{}\n", self.expiration_epoch(), self.to_json())
+    }
+
+    /// Parses a session file; `None` for anything off, including a first
+    /// line that disagrees with the JSON's expiration.
+    pub fn from_file(bytes: &[u8]) -> Option<Session> {
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let (first, rest) = bytes.split_at(newline);
+        let session = Session::from_json(rest.get(1..)?)?;
+        (stamp_of(first)? == session.expiration_epoch()).then_some(session)
+    }
+
+    fn to_json(&self) -> String {
         let mut value = json!({
-            "version": 1,
+            "version": FORMAT_VERSION,
             "profile": self.profile,
             "mfa_serial": self.mfa_serial,
             "source_access_key_id": self.source_access_key_id,
@@ -101,10 +129,9 @@ impl Session {
         value.to_string()
     }
 
-    /// Parses and validates a cache file; `None` for anything off.
-    pub fn from_json(bytes: &[u8]) -> Option<Session> {
+    fn from_json(bytes: &[u8]) -> Option<Session> {
         let v: Value = serde_json::from_slice(bytes).ok()?;
-        if v.get("version")?.as_u64()? != 1 {
+        if v.get("version")?.as_u64()? != FORMAT_VERSION {
             return None;
         }
         let text = |key: &str| v.get(key)?.as_str().map(str::to_string);
@@ -150,7 +177,7 @@ mod tests {
     #[test]
     fn round_trips_and_renders_z() {
         let s = sample();
-        let back = Session::from_json(s.to_json().as_bytes()).unwrap();
+        let back = Session::from_file(s.to_file().as_bytes()).unwrap();
         assert_eq!(back.credentials.access_key_id, s.credentials.access_key_id);
         assert_eq!(back.expiration, s.expiration);
         assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
@@ -159,7 +186,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::1:role/r".into()),
             ..s
         };
-        let back = Session::from_json(role.to_json().as_bytes()).unwrap();
+        let back = Session::from_file(role.to_file().as_bytes()).unwrap();
         assert_eq!(back.role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
     }
 
@@ -171,7 +198,7 @@ mod tests {
             ("secret_access_key", json!("a'b")),
             ("session_token", json!("")),
             ("expiration", json!("2027-01-15T08:00:00")),
-            ("version", json!(2)),
+            ("version", json!(1)),
             ("profile", json!(7)),
             ("role_arn", json!(7)),
         ] {
@@ -184,5 +211,22 @@ mod tests {
         }
         assert!(Session::from_json(b"").is_none());
         assert!(Session::from_json(b"{not json").is_none());
+    }
+
+    #[test]
+    fn the_first_line_must_be_the_expiry() {
+        let s = sample();
+        let json = s.to_json();
+        assert!(Session::from_file(format!("1800000000\n{json}\n").as_bytes()).is_some());
+        for first in ["1800000001", "", "-1800000000", " 1800000000", "18e8", "x"] {
+            let text = format!("{first}\n{json}\n");
+            assert!(Session::from_file(text.as_bytes()).is_none(), "{first:?}");
+        }
+        assert!(
+            Session::from_file(json.as_bytes()).is_none(),
+            "no stamp line"
+        );
+        assert_eq!(stamp_of(b"42\nrest"), Some(42));
+        assert_eq!(stamp_of(b"9999999999999999999"), None);
     }
 }
