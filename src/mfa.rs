@@ -36,8 +36,12 @@ pub enum CodeSource {
 
 impl CodeSource {
     /// Chooses the source up front so that a missing terminal fails at once,
-    /// before any lock is taken.
-    pub fn choose(flag: Option<&str>, mfa_process: Option<&str>) -> Result<CodeSource> {
+    /// before any lock is taken. `terminal`: whether the terminal may be asked.
+    pub fn choose(
+        flag: Option<&str>,
+        mfa_process: Option<&str>,
+        terminal: bool,
+    ) -> Result<CodeSource> {
         let given = flag
             .map(str::to_string)
             .or_else(|| std::env::var("AWSESH_MFA_CODE").ok())
@@ -49,7 +53,9 @@ impl CodeSource {
         if let Some(cmd) = mfa_process {
             return Ok(CodeSource::Process(cmd.to_string()));
         }
-        open_tty()
+        terminal
+            .then(open_tty)
+            .flatten()
             .map(CodeSource::Terminal)
             .ok_or(Error::NoTerminal)
     }

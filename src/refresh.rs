@@ -33,6 +33,11 @@ pub fn margin_secs() -> u64 {
         .unwrap_or(DEFAULT_MARGIN_SECS)
 }
 
+/// `credential-process` and the credential endpoint hand credentials to SDKs
+/// that refresh them early themselves (botocore from 15 minutes before
+/// expiry): a session inside this window is renewed before it is served.
+pub const SERVE_WINDOW_SECS: u64 = 900;
+
 pub struct Request<'a> {
     pub profile: &'a str,
     pub token_code: Option<&'a str>,
@@ -40,6 +45,15 @@ pub struct Request<'a> {
     pub duration_secs: Option<u64>,
     /// Start a new session even if the cached one is fresh.
     pub force: bool,
+    /// Whether the MFA code may be asked for on the terminal. Without it only
+    /// a given code or `mfa_process` can start a session.
+    pub terminal: bool,
+    /// Seconds before expiry at which a session is renewed; None → the
+    /// configured margin (`AWSESH_REFRESH_MARGIN`, default 5 minutes).
+    pub margin_secs: Option<u64>,
+    /// When no code can be had (no terminal, no `mfa_process`), hand out the
+    /// cached session if it is still valid, though inside the margin.
+    pub keep_valid: bool,
 }
 
 impl<'a> Request<'a> {
@@ -50,7 +64,26 @@ impl<'a> Request<'a> {
             token_code,
             duration_secs: None,
             force: false,
+            terminal: true,
+            margin_secs: None,
+            keep_valid: false,
         }
+    }
+
+    /// For a program that refreshes on its own schedule (`credential_process`,
+    /// the credential endpoint): renewed inside the serving window when that
+    /// needs no code or a code can be had, else the still-valid session.
+    pub fn serve(profile: &'a str, terminal: bool) -> Self {
+        Request {
+            margin_secs: Some(margin_secs().max(SERVE_WINDOW_SECS)),
+            keep_valid: true,
+            terminal,
+            ..Request::reuse(profile, None)
+        }
+    }
+
+    fn margin(&self) -> u64 {
+        self.margin_secs.unwrap_or_else(margin_secs)
     }
 }
 
@@ -72,7 +105,13 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
             key,
         });
     }
-    ensure_profile(store, req, &profile, 0)
+    match ensure_profile(store, req, &profile, 0) {
+        Err(Error::NoTerminal) if req.keep_valid => store
+            .load(req.profile)?
+            .filter(|s| s.seconds_left(now()) > 0)
+            .ok_or(Error::NoTerminal),
+        result => result,
+    }
 }
 
 pub(crate) fn ensure_profile(
@@ -91,6 +130,8 @@ pub(crate) fn ensure_profile(
             token_code: req.token_code,
             duration_secs: req.duration_secs,
             force: req.force,
+            terminal: req.terminal,
+            margin: req.margin(),
             device_hint: None,
             process_hint: None,
         },
@@ -104,6 +145,8 @@ pub(crate) struct MfaRequest<'a> {
     pub(crate) token_code: Option<&'a str>,
     pub(crate) duration_secs: Option<u64>,
     pub(crate) force: bool,
+    pub(crate) terminal: bool,
+    pub(crate) margin: u64,
     /// A role profile's `mfa_serial` / `mfa_process`, used when this (its
     /// source) profile names none.
     pub(crate) device_hint: Option<&'a str>,
@@ -123,7 +166,7 @@ impl MfaRequest<'_> {
 
     pub(crate) fn code_source(&self) -> Result<CodeSource> {
         let process = self.profile.mfa_process.as_deref().or(self.process_hint);
-        CodeSource::choose(self.token_code, process)
+        CodeSource::choose(self.token_code, process, self.terminal)
     }
 }
 
@@ -133,7 +176,7 @@ pub(crate) fn ensure_mfa(
     source: Option<CodeSource>,
 ) -> Result<Session> {
     let name = req.profile.name.as_str();
-    let margin = margin_secs();
+    let margin = req.margin;
     let seen = store.load(name)?;
     if !req.force
         && let Some(session) = &seen
@@ -253,7 +296,7 @@ fn resolve_device(
 /// Gets a code from `source` (choosing one now if none was chosen yet).
 fn get_code(source: &mut Option<CodeSource>, device: &str, profile: &str) -> Result<String> {
     if source.is_none() {
-        *source = Some(CodeSource::choose(None, None)?);
+        *source = Some(CodeSource::choose(None, None, true)?);
     }
     match source {
         Some(source) => source.get(device, profile),

@@ -143,7 +143,7 @@ pub(crate) fn ensure_role(
         session_name: session_name(profile)?,
         chained: duration <= CHAINED_ROLE_MAX_SECS,
     };
-    let margin = margin_secs();
+    let margin = req.margin_secs.unwrap_or_else(margin_secs);
     let seen = store.load(&profile.name)?;
     if !req.force
         && let Some(session) = &seen
@@ -163,7 +163,11 @@ pub(crate) fn ensure_role(
                 ),
             ));
         }
-        let mut source = Some(CodeSource::choose(req.token_code, role.process())?);
+        let mut source = Some(CodeSource::choose(
+            req.token_code,
+            role.process(),
+            req.terminal,
+        )?);
         return under_lock(
             store,
             &profile.name,
@@ -180,6 +184,8 @@ pub(crate) fn ensure_role(
         token_code: req.token_code,
         duration_secs: None,
         force: false,
+        terminal: req.terminal,
+        margin,
         device_hint: profile.mfa_serial.as_deref(),
         process_hint: profile.mfa_process.as_deref(),
     };
@@ -204,9 +210,9 @@ pub(crate) fn ensure_role(
             let source_session = if role.source.role_arn.is_some() {
                 let nested = Request {
                     profile: source_name,
-                    token_code: req.token_code,
                     duration_secs: None,
                     force: false,
+                    ..*req
                 };
                 ensure_role(store, &nested, &role.source, depth + 1)?
             } else {

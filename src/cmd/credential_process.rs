@@ -1,6 +1,8 @@
 //! `awsesh credential-process`: the session in the format SDKs and Terraform
-//! read from a profile's `credential_process`, refreshing (and prompting on
-//! the terminal) when needed.
+//! read from a profile's `credential_process`. SDKs call it again from 15
+//! minutes before the expiry it gives (botocore), so a session inside that
+//! window is renewed — silently for a role, with a code when one can be had
+//! for an MFA session — else the still-valid one is returned.
 
 use std::process::ExitCode;
 
@@ -12,7 +14,7 @@ use crate::store::Store;
 pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     let profile = crate::profile::resolve_name(args.profile.as_deref());
     let store = Store::open()?;
-    let session = refresh::ensure(&store, &Request::reuse(&profile, None))?;
+    let session = refresh::ensure(&store, &Request::serve(&profile, true))?;
     crate::cmd::emit(&crate::output::credential_process_json(&session))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
             token_code: args.code.token_code.as_deref(),
             duration_secs,
             force: args.force,
+            ..Request::reuse(&profile, None)
         },
     )?;
     let left = crate::duration::time_left(session.seconds_left(OffsetDateTime::now_utc()));
