@@ -1,17 +1,25 @@
 //! awsesh: parse, dispatch, turn errors into one line and an exit status.
 
+mod block;
+mod cancel;
+mod child;
 mod cli;
 mod cmd;
 mod discovery;
 mod duration;
 mod error;
+mod kind;
+mod longterm;
 mod mfa;
+mod net;
 mod output;
+mod partition;
 mod profile;
 mod refresh;
 mod role;
 mod secret;
 mod shell;
+mod start;
 mod store;
 mod sts;
 

@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -34,6 +35,9 @@ pub enum CodeSource {
     Terminal(File),
 }
 
+/// How many times a mistyped code is asked for again.
+const PROMPT_ATTEMPTS: u32 = 3;
+
 impl CodeSource {
     /// Chooses the source up front so that a missing terminal fails at once,
     /// before any lock is taken. `terminal`: whether the terminal may be asked.
@@ -57,7 +61,9 @@ impl CodeSource {
             .then(open_tty)
             .flatten()
             .map(CodeSource::Terminal)
-            .ok_or(Error::NoTerminal)
+            .ok_or(Error::NoTerminal {
+                profile: String::new(),
+            })
     }
 
     /// The terminal, if the code will be typed there (for messages to the user).
@@ -68,30 +74,49 @@ impl CodeSource {
         }
     }
 
-    /// Gets a validated code.
-    pub fn get(&mut self, device: &str, profile: &str) -> Result<String> {
+    /// What the holder of the lock is doing while it gets a code from here.
+    pub fn activity(&self) -> &'static str {
+        match self {
+            CodeSource::Given(_) => "calling STS",
+            CodeSource::Process(_) => "running mfa_process",
+            CodeSource::Terminal(_) => "prompting for a code",
+        }
+    }
+
+    /// Gets a validated code. `abandon` is set when the code is no longer
+    /// wanted (the check of the keys failed meanwhile): the prompt ends.
+    pub fn get(&mut self, device: &str, profile: &str, abandon: &AtomicBool) -> Result<String> {
         match self {
             CodeSource::Given(code) => validate(code),
             CodeSource::Process(cmd) => validate(&run_process(cmd)?),
-            CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile),
+            CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile, abandon),
         }
     }
 }
 
 /// A typo at the prompt asks again (a few times) instead of failing the
 /// command and every terminal queued behind it.
-fn prompt_until_valid(tty: &mut File, device: &str, profile: &str) -> Result<String> {
-    let mut attempts_left = 3;
-    loop {
-        let result = validate(&prompt(tty, device, profile)?);
-        attempts_left -= 1;
-        match result {
-            Err(_) if attempts_left > 0 => {
-                let _ = writeln!(tty, "awsesh: the MFA code is 6 digits; try again");
-            }
-            other => return other,
+fn prompt_until_valid(
+    tty: &mut File,
+    device: &str,
+    profile: &str,
+    abandon: &AtomicBool,
+) -> Result<String> {
+    for attempt in 1..=PROMPT_ATTEMPTS {
+        if let Ok(code) = validate(&prompt(tty, device, profile, abandon)?) {
+            return Ok(code);
+        }
+        if attempt < PROMPT_ATTEMPTS {
+            let _ = writeln!(
+                tty,
+                "awsesh: the MFA code is 6 digits; try again (123456 or 123 456)"
+            );
         }
     }
+    Err(Error::GaveUp {
+        profile: printable(profile),
+        attempts: PROMPT_ATTEMPTS,
+    })
 }
 
 pub fn open_tty() -> Option<File> {
@@ -125,8 +150,9 @@ pub fn tty_name() -> Option<String> {
     })
 }
 
-/// Exactly six digits after trimming.
+/// Six digits once spaces are taken out: authenticator apps show `123 456`.
 pub fn validate(code: &str) -> Result<String> {
+    let code: String = code.chars().filter(|c| *c != ' ' && *c != '\t').collect();
     let code = code.trim();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(code.to_string())
@@ -135,28 +161,12 @@ pub fn validate(code: &str) -> Result<String> {
     }
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-/// Installs a SIGINT handler without SA_RESTART so a blocking read returns
-/// EINTR and we can record the cancel for the waiters, then exit 130.
-fn catch_sigint() {
-    // SAFETY: a zeroed sigaction with a plain handler is valid; the handler
-    // only stores to an atomic.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_sigint as *const () as usize;
-        action.sa_flags = 0;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-    }
-}
-
-fn prompt(tty: &mut File, device: &str, profile: &str) -> Result<String> {
-    catch_sigint();
+/// Asks for one line on the terminal. It waits with `poll` rather than a
+/// blocking read so that Ctrl-C (whichever thread the signal reaches) and
+/// an abandoned prompt end it at once; Ctrl-D cancels too. The cancel is
+/// printed on a line of its own, not after the prompt's text.
+fn prompt(tty: &mut File, device: &str, profile: &str, abandon: &AtomicBool) -> Result<String> {
+    crate::cancel::install();
     let device = printable(device);
     let profile = printable(profile);
     write!(tty, "awsesh: MFA code for {device} (profile {profile}): ")
@@ -165,19 +175,34 @@ fn prompt(tty: &mut File, device: &str, profile: &str) -> Result<String> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     loop {
-        // File::read does not retry on EINTR (read_line would), which is how
-        // Ctrl-C reaches us.
+        if crate::cancel::requested() {
+            let _ = writeln!(tty);
+            return Err(Error::Cancelled);
+        }
+        if abandon.load(Ordering::SeqCst) {
+            let _ = writeln!(tty);
+            return Err(Error::Cancelled);
+        }
+        let mut pfd = libc::pollfd {
+            fd: tty.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd on a descriptor we own.
+        let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
+        if ready <= 0 {
+            continue;
+        }
         match tty.read(&mut byte) {
-            Ok(0) => return Err(Error::Cancelled),
+            Ok(0) => {
+                let _ = writeln!(tty);
+                return Err(Error::Cancelled);
+            }
             Ok(_) if byte[0] == b'\n' => break,
             Ok(_) if line.len() < 64 => line.push(byte[0]),
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                if INTERRUPTED.load(Ordering::SeqCst) {
-                    let _ = writeln!(tty);
-                    return Err(Error::Cancelled);
-                }
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(Error::io("cannot read from the terminal", e)),
         }
     }
@@ -286,7 +311,17 @@ mod tests {
     #[test]
     fn codes_are_six_digits_after_trimming() {
         assert_eq!(validate(" 123456\n").unwrap(), "123456");
-        for bad in ["12345", "1234567", "12345a", "", "１２３４５６"] {
+        assert_eq!(validate("123 456").unwrap(), "123456");
+        assert_eq!(validate(" 12 34 56 ").unwrap(), "123456");
+        for bad in [
+            "12345",
+            "1234567",
+            "12345a",
+            "",
+            "１２３４５６",
+            "123-456",
+            "123\n456",
+        ] {
             assert!(validate(bad).is_err(), "{bad}");
         }
     }

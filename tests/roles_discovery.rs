@@ -262,12 +262,15 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
     sandbox.append_config(&format!(
         "[profile r]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 900\n"
     ));
-    // A margin longer than the 15-minute role session: stale at once, while the
-    // 12-hour source session stays fresh.
-    let margin = ("AWSESH_REFRESH_MARGIN", "20m");
+    // A margin one second short of the 15-minute role session: stale a second
+    // after it starts, while the 12-hour source session stays fresh.
+    let margin = ("AWSESH_REFRESH_MARGIN", "899");
+    let a_second = || std::thread::sleep(std::time::Duration::from_millis(1100));
     let first = env_json(&sandbox, "r", &[margin, ("TOTP_CODE", "135790")]);
+    a_second();
     // No code source at all now — no flag, no env, no mfa_process, no terminal.
     let second = env_json(&sandbox, "r", &[margin]);
+    a_second();
     let third = env_json(&sandbox, "r", &[margin]);
     let keys: Vec<&str> = [&first, &second, &third]
         .iter()
@@ -286,8 +289,9 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
     // terminal that fails at once with a pointer to `awsesh login`.
     let (code, _, _) = sandbox.run(&["logout", "--profile", "default"]);
     assert_eq!(code, 0);
+    a_second();
     let mut cmd = sandbox.awsesh(&["env", "--ensure", "--profile", "r"]);
-    cmd.env("AWSESH_REFRESH_MARGIN", "20m");
+    cmd.env("AWSESH_REFRESH_MARGIN", "899");
     let out = cmd.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");

@@ -116,11 +116,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 }
 
 fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
-    let Ok(runtime) = crate::refresh::runtime() else {
-        report.fail("cannot start the async runtime", "report a bug");
-        return;
-    };
-    let keys = match runtime.block_on(crate::sts::load_long_term(&profile.name)) {
+    let keys = match crate::longterm::load(profile) {
         Ok(keys) => {
             report.ok(&format!("long-term keys found ({})", keys.access_key_id));
             keys
@@ -130,20 +126,33 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
             return;
         }
     };
+    let Ok(runtime) = crate::start::runtime() else {
+        report.fail("cannot start the async runtime", "report a bug");
+        return;
+    };
     let region = profile.region_or_default();
-    let endpoint = crate::sts::endpoint_hint(&region);
-    let client = runtime.block_on(crate::sts::sts_client(&profile.name, region, &keys));
-    match runtime.block_on(client.get_caller_identity().send()) {
-        Ok(identity) => report.ok(&format!(
-            "STS at {endpoint} answers ({})",
-            identity.arn().unwrap_or("?")
-        )),
-        Err(e) => {
-            let e = crate::sts::map_sdk_error(e, "", &endpoint);
-            report.fail(
-                &e.to_string(),
-                "check the network, the keys, and AWS_ENDPOINT_URL",
-            );
-        }
+    if let Some(partition) = profile.partition()
+        && partition != crate::partition::Partition::Aws
+    {
+        report.ok(&format!(
+            "partition {}: region {region}, endpoints under {}",
+            partition.name(),
+            partition.dns_suffix()
+        ));
+    }
+    let checked = runtime.block_on(async {
+        let sts = crate::sts::Sts::connect(
+            &profile.name,
+            region,
+            keys.credentials(),
+            profile.ca_bundle.as_deref(),
+        )
+        .await?;
+        let arn = sts.caller_identity().await?;
+        Ok::<_, crate::error::Error>((sts.target().endpoint.clone(), arn))
+    });
+    match checked {
+        Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
+        Err(e) => report.error(&e),
     }
 }

@@ -37,7 +37,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         exe: self_path(),
         cmd: args.cmd,
         prompt: !args.no_prompt,
-        margin_secs: crate::refresh::margin_secs(),
+        margin_secs: crate::refresh::margin_secs()?,
     };
     crate::cmd::emit(&render(args.shell, &options))?;
     Ok(ExitCode::SUCCESS)

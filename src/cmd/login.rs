@@ -17,9 +17,10 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
         .map(crate::duration::parse_session)
         .transpose()?;
     let store = Store::open()?;
+    let margin = refresh::margin_secs()?;
     let before = store
         .load(&profile)?
-        .filter(|s| !args.force && s.is_fresh(OffsetDateTime::now_utc(), refresh::margin_secs()));
+        .filter(|s| !args.force && s.is_fresh(OffsetDateTime::now_utc(), margin));
     let session = refresh::ensure(
         &store,
         &Request {

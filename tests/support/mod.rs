@@ -109,8 +109,24 @@ fn start_moto() -> Option<Moto> {
 }
 
 impl Moto {
+    /// Number of recorded STS calls of `action` signed with `access_key_id`
+    /// and sent by the real AWS CLI (awsesh itself calls GetCallerIdentity
+    /// with the long-term keys while the user types the code).
+    pub fn count_cli_calls(&self, action: &str, access_key_id: &str) -> usize {
+        self.count_calls_where(action, access_key_id, |agent| agent.starts_with("aws-cli/"))
+    }
+
     /// Number of recorded STS calls of `action` signed with `access_key_id`.
     pub fn count_calls(&self, action: &str, access_key_id: &str) -> usize {
+        self.count_calls_where(action, access_key_id, |_| true)
+    }
+
+    fn count_calls_where(
+        &self,
+        action: &str,
+        access_key_id: &str,
+        agent: impl Fn(&str) -> bool,
+    ) -> usize {
         let Ok(file) = fs::File::open(&self.recording) else {
             return 0;
         };
@@ -121,6 +137,7 @@ impl Moto {
             .filter(|entry| {
                 let auth = entry["headers"]["Authorization"].as_str().unwrap_or("");
                 auth.contains(&format!("Credential={access_key_id}/"))
+                    && agent(entry["headers"]["User-Agent"].as_str().unwrap_or(""))
                     && request_body(entry).contains(&format!("Action={action}"))
             })
             .count()
