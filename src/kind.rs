@@ -85,6 +85,15 @@ impl Kind {
         })
     }
 
+    /// Whose long-term keys start this kind (a chained role: its source's).
+    pub fn keys_profile(&self) -> &Profile {
+        match self {
+            Kind::Mfa(m) => &m.profile,
+            Kind::RoleWithCode(role) => &role.source,
+            Kind::ChainedRole { source, .. } => source.keys_profile(),
+        }
+    }
+
     /// The profile whose cache entry and lock this kind uses.
     pub fn profile(&self) -> &Profile {
         match self {

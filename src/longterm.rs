@@ -7,6 +7,7 @@
 //! Keys that already are a session (a `SessionToken` from the process) are
 //! not awsesh's to trade: the profile is passed through as typed.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -22,6 +23,7 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 /// Its output is a small JSON document.
 const MAX_OUTPUT: usize = 64 * 1024;
 
+#[derive(Clone)]
 pub struct LongTermKeys {
     pub access_key_id: String,
     secret_access_key: Secret,
@@ -47,8 +49,27 @@ impl LongTermKeys {
     }
 }
 
-/// The profile's long-term keys.
+/// The profile's long-term keys, loaded once per process: a refresh looks at
+/// them before it asks for a code, and uses them after.
 pub fn load(profile: &Profile) -> Result<LongTermKeys> {
+    static LOADED: Mutex<Vec<(String, LongTermKeys)>> = Mutex::new(Vec::new());
+    let cached = |loaded: &Vec<(String, LongTermKeys)>| {
+        loaded
+            .iter()
+            .find(|(name, _)| *name == profile.name)
+            .map(|(_, keys)| keys.clone())
+    };
+    if let Some(keys) = LOADED.lock().ok().and_then(|l| cached(&l)) {
+        return Ok(keys);
+    }
+    let keys = load_now(profile)?;
+    if let Ok(mut loaded) = LOADED.lock() {
+        loaded.push((profile.name.clone(), keys.clone()));
+    }
+    Ok(keys)
+}
+
+fn load_now(profile: &Profile) -> Result<LongTermKeys> {
     if profile.has_static_keys {
         return static_keys(profile);
     }

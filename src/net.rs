@@ -229,19 +229,33 @@ impl Target {
     /// walking the error's sources (I/O errors, rustls errors, the proxy
     /// tunnel's and the resolver's messages) — never the Debug dump.
     pub fn dispatch_failure(&self, err: &(dyn std::error::Error + 'static)) -> Error {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        let mut pending: Vec<&(dyn std::error::Error + 'static)> = vec![err];
         let mut texts = Vec::new();
-        while let Some(e) = current {
+        while let Some(e) = pending.pop() {
             if let Some(tls) = e.downcast_ref::<rustls::Error>() {
                 return self.tls_failure(tls);
             }
-            if let Some(io) = e.downcast_ref::<std::io::Error>()
-                && let Some(error) = self.io_failure(io)
-            {
-                return error;
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                // io::Error::source() skips the error it wraps: look at it too.
+                if let Some(inner) = io.get_ref() {
+                    pending.push(inner);
+                }
+                if let Some(error) = self.io_failure(io) {
+                    pending.clear();
+                    texts.clear();
+                    // A wrapped TLS error wins over the I/O kind it came as.
+                    if let Some(inner) = io.get_ref()
+                        && let Some(tls) = inner.downcast_ref::<rustls::Error>()
+                    {
+                        return self.tls_failure(tls);
+                    }
+                    return error;
+                }
             }
             texts.push(e.to_string().to_ascii_lowercase());
-            current = e.source();
+            if let Some(source) = e.source() {
+                pending.push(source);
+            }
         }
         let said = |needle: &str| texts.iter().any(|t| t.contains(needle));
         let proxy = self.proxy.clone().unwrap_or_else(|| "the proxy".into());

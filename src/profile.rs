@@ -104,11 +104,57 @@ fn profile_set() -> Result<&'static ProfileSet> {
 }
 
 fn load_set() -> std::result::Result<ProfileSet, String> {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
     let fs = aws_types::os_shim_internal::Fs::real();
     let env = aws_types::os_shim_internal::Env::real();
-    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let config = std::fs::read_to_string(config_path()).unwrap_or_default();
+    let files = match default_section_as_the_cli_reads_it(&config) {
+        None => EnvConfigFiles::default(),
+        // Same files, same order (credentials over config), one header changed.
+        Some(config) => EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config)
+            .with_contents(
+                EnvConfigFileKind::Credentials,
+                std::fs::read_to_string(credentials_path()).unwrap_or_default(),
+            )
+            .build(),
+    };
     let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
     crate::block::on_ready(load).map_err(|e| crate::mfa::printable(&e.to_string()))
+}
+
+/// With both `[default]` and `[profile default]` in the config file, the AWS
+/// CLI (botocore) takes whichever comes last, while the SDKs' parser always
+/// takes `[profile default]`. Users check their files with the CLI, so when
+/// `[default]` comes last the `[profile default]` headers are renamed to a
+/// name the parser ignores; everything else is the parser's.
+fn default_section_as_the_cli_reads_it(config: &str) -> Option<String> {
+    let header = |line: &str| -> Option<Vec<String>> {
+        let inside = line.strip_prefix('[')?.split(']').next()?;
+        Some(inside.split_whitespace().map(str::to_string).collect())
+    };
+    let is_plain = |words: &[String]| words.len() == 1 && words[0] == "default";
+    let is_prefixed =
+        |words: &[String]| words.len() == 2 && words[0] == "profile" && words[1] == "default";
+    let defaults: Vec<bool> = config
+        .lines()
+        .filter_map(header)
+        .filter(|w| is_plain(w) || is_prefixed(w))
+        .map(|w| is_plain(&w))
+        .collect();
+    if defaults.last() != Some(&true) || !defaults.contains(&false) {
+        return None;
+    }
+    let lines: Vec<String> = config
+        .lines()
+        .map(|line| match header(line) {
+            Some(words) if is_prefixed(&words) => {
+                "[profile default shadowed-by-a-later-default]".to_string()
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    Some(lines.join("\n") + "\n")
 }
 
 impl Profile {
@@ -193,4 +239,32 @@ pub fn region_from_env() -> Option<String> {
     ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_later_plain_default_section_wins_as_in_the_aws_cli() {
+        let later_plain = "[profile default]\nregion = a\n[default] # x\nregion = b\n";
+        let renamed = default_section_as_the_cli_reads_it(later_plain).unwrap();
+        assert!(
+            renamed.starts_with("[profile default shadowed"),
+            "{renamed}"
+        );
+        assert!(renamed.contains("[default] # x\nregion = b"));
+        for unchanged in [
+            "[default]\nregion = a\n[profile   default]\nregion = b\n",
+            "[default]\nregion = a\n",
+            "[profile default]\nregion = a\n",
+            "[profile dev]\n[default]\n",
+        ] {
+            assert_eq!(
+                default_section_as_the_cli_reads_it(unchanged),
+                None,
+                "{unchanged}"
+            );
+        }
+    }
 }

@@ -173,6 +173,10 @@ impl Protocol<'_> {
         }
         self.check_margin(kind)?;
         if source.is_none() && kind.needs_code(&|k| self.cached_usable(k)) {
+            // The keys first: a profile without keys, or whose keys already
+            // are a session (passed through), is known before anyone is
+            // asked for a code.
+            crate::longterm::load(kind.keys_profile())?;
             *source = Some(
                 CodeSource::choose(self.req.token_code, kind.mfa_process(), self.req.terminal)
                     .map_err(|e| match e {

@@ -268,9 +268,23 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let code = crate::mfa::printable(e.code().unwrap_or("Unknown"));
+            let status = service.raw().status().as_u16();
+            let code = crate::mfa::printable(e.code().unwrap_or(""));
             let message = crate::mfa::printable(e.message().unwrap_or(""));
             let message: String = message.chars().take(300).collect();
+            if code.is_empty() {
+                return Error::Sts {
+                    service: target.service,
+                    detail: format!(
+                        "HTTP {status} without an AWS error in the answer{}",
+                        if target.proxy.is_some() {
+                            " (from the proxy?)"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+            }
             let mfa_words = ["MultiFactorAuthentication", "MFA", "one time pass code"];
             if code == "AccessDenied" && mfa_words.iter().any(|w| message.contains(w)) {
                 Error::CodeRejected {

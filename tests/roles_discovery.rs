@@ -35,44 +35,6 @@ fn create_role(moto: &Moto, name: &str) -> String {
     json(&out)["Role"]["Arn"].as_str().unwrap().to_string()
 }
 
-/// Creates a virtual MFA device and enables it for `user`; returns its serial.
-fn add_mfa_device(moto: &Moto, user: &str) -> String {
-    let device = unique_name("dev");
-    // aws CLI v1 insists on writing the QR code somewhere.
-    let outfile = std::env::temp_dir().join(format!("{device}.png"));
-    let out = moto
-        .aws_admin(&[
-            "iam",
-            "create-virtual-mfa-device",
-            "--virtual-mfa-device-name",
-            &device,
-            "--outfile",
-            outfile.to_str().unwrap(),
-            "--bootstrap-method",
-            "QRCodePNG",
-        ])
-        .expect("iam create-virtual-mfa-device");
-    let _ = fs::remove_file(&outfile);
-    let serial = json(&out)["VirtualMFADevice"]["SerialNumber"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    moto.aws_admin(&[
-        "iam",
-        "enable-mfa-device",
-        "--user-name",
-        user,
-        "--serial-number",
-        &serial,
-        "--authentication-code1",
-        "123456",
-        "--authentication-code2",
-        "654321",
-    ])
-    .expect("iam enable-mfa-device");
-    serial
-}
-
 /// An `mfa_process` that counts its runs and prints a new code each time
 /// (the same code twice within 90 s is refused by design).
 fn counting_process(sandbox: &Sandbox) -> (String, PathBuf) {
@@ -396,7 +358,7 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
     let Some(moto) = moto() else { return };
     let user = unique_name("disco");
     let sandbox = without_mfa_serial(moto, &user);
-    let serial = add_mfa_device(moto, &user);
+    let serial = moto.add_mfa_device(&user);
     let config_home = sandbox.path("xdg-config");
 
     let login = |code: &str| {
@@ -484,8 +446,8 @@ fn several_devices_or_none_are_explained() {
     let Some(moto) = moto() else { return };
     let user = unique_name("many");
     let sandbox = without_mfa_serial(moto, &user);
-    let first = add_mfa_device(moto, &user);
-    let second = add_mfa_device(moto, &user);
+    let first = moto.add_mfa_device(&user);
+    let second = moto.add_mfa_device(&user);
     one_line_error(
         &sandbox,
         &["login", "--token-code", "123456"],
