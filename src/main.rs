@@ -1,5 +1,6 @@
 //! awsesh: parse, dispatch, turn errors into one line and an exit status.
 
+mod child;
 mod cli;
 mod cmd;
 mod discovery;

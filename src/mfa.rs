@@ -7,9 +7,9 @@ use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::store::{Store, file};
@@ -72,7 +72,7 @@ impl CodeSource {
     pub fn get(&mut self, device: &str, profile: &str) -> Result<String> {
         match self {
             CodeSource::Given(code) => validate(code),
-            CodeSource::Process(cmd) => validate(&run_process(cmd)?),
+            CodeSource::Process(cmd) => validate(&run_process(cmd, profile)?),
             CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile),
         }
     }
@@ -191,52 +191,55 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
-/// Runs `mfa_process` through `sh -c`; its stdout is the code. stderr is shown
-/// when it fails; it is killed after a timeout.
-fn run_process(cmd: &str) -> Result<String> {
+/// Runs `mfa_process` through `sh -c` (see `child`: own process group, both
+/// pipes drained, hard deadline, Ctrl-C kills it); its stdout is the code.
+/// Errors name the profile and the key, never the command line, which may
+/// hold a secret (`oathtool --totp -b SEED`).
+fn run_process(cmd: &str, profile: &str) -> Result<String> {
     let fail = |detail: String| {
         Error::Other(format!(
-            "mfa_process `{cmd}` {detail}; fix the command in your AWS config"
+            "the mfa_process of profile `{}` {detail}; fix `mfa_process` in your AWS config",
+            printable(profile)
         ))
     };
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(format!("could not start: {e}")))?;
-    let timeout = process_timeout();
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(fail(format!(
-                    "timed out after {} s (AWSESH_MFA_PROCESS_TIMEOUT)",
-                    timeout.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(fail(format!("failed: {e}"))),
-        }
+    let mut command = Command::new("/bin/sh");
+    command.arg("-c").arg(cmd);
+    let limits = crate::child::Limits {
+        deadline: process_timeout(),
+        // A code is 6 digits; anything much longer is not one.
+        max_output: 4096,
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = out.take(4096).read_to_string(&mut stdout);
+    catch_sigint();
+    let interrupted = || INTERRUPTED.load(Ordering::SeqCst);
+    let done = match crate::child::run(command, None, &limits, &interrupted) {
+        Ok(done) => done,
+        Err(crate::child::Failure::Cancelled) => return Err(Error::Cancelled),
+        Err(crate::child::Failure::TimedOut(after)) => {
+            return Err(fail(format!(
+                "did not finish within {} s and was stopped (AWSESH_MFA_PROCESS_TIMEOUT sets the limit)",
+                after.as_secs()
+            )));
+        }
+        Err(crate::child::Failure::Spawn(e)) => {
+            return Err(fail(format!("could not be started ({e})")));
+        }
+        Err(crate::child::Failure::Io(e)) => return Err(fail(format!("failed ({e})"))),
+    };
+    if !done.status.success() {
+        let status = match done.status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => "killed by a signal".to_string(),
+        };
+        let stderr = crate::child::hide_command_words(&crate::child::excerpt(&done.stderr), cmd);
+        let said = if stderr.is_empty() {
+            String::new()
+        } else {
+            format!(": {stderr}")
+        };
+        return Err(fail(format!("failed ({status}){said}")));
     }
-    if let Some(err) = child.stderr.take() {
-        let _ = err.take(4096).read_to_string(&mut stderr);
-    }
-    if !status.success() {
-        let stderr = printable(stderr.trim());
-        return Err(fail(format!("failed ({status}): {stderr}")));
-    }
-    validate(&stdout).map_err(|_| fail("printed something that is not a 6-digit code".into()))
+    validate(&String::from_utf8_lossy(&done.stdout))
+        .map_err(|_| fail("printed something that is not a 6-digit code".into()))
 }
 
 fn used_code_path(store: &Store, device: &str) -> PathBuf {
@@ -293,11 +296,39 @@ mod tests {
 
     #[test]
     fn process_output_is_the_code_and_stderr_is_reported() {
-        assert_eq!(run_process("echo 654321").unwrap(), "654321");
-        let err = run_process("echo boom >&2; exit 3")
+        assert_eq!(run_process("echo 654321", "p").unwrap(), "654321");
+        let err = run_process("echo boom >&2; exit 3", "dev")
             .unwrap_err()
             .to_string();
         assert!(err.contains("boom"), "{err}");
-        assert!(run_process("echo nope").is_err());
+        assert!(err.contains("exit status 3"), "{err}");
+        assert!(
+            err.contains("profile `dev`") && err.contains("mfa_process"),
+            "{err}"
+        );
+        assert!(run_process("echo nope", "p").is_err());
+    }
+
+    #[test]
+    fn process_errors_never_show_the_command_line() {
+        let seed = "JBSWY3DPEHPK3PXPSEEDSEED";
+        for cmd in [
+            format!("oathtool --totp -b {seed} >/dev/null; exit 1"),
+            format!("echo not-a-code-{seed}x >/dev/null; echo 12"),
+            format!("/nonexistent/{seed}"),
+        ] {
+            let err = run_process(&cmd, "p").unwrap_err().to_string();
+            assert!(!err.contains(seed), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn process_output_is_read_whole_and_a_background_child_does_not_hold_it() {
+        // More than a pipe's buffer on stderr before the code: no deadlock.
+        let started = std::time::Instant::now();
+        let code = run_process("head -c 300000 /dev/zero >&2; sleep 30 & echo 111222", "p");
+        assert_eq!(code.unwrap(), "111222");
+        assert!(started.elapsed() < Duration::from_secs(10));
     }
 }
