@@ -2,6 +2,7 @@
 
 mod child;
 mod cli;
+mod clock;
 mod cmd;
 mod discovery;
 mod duration;

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use time::OffsetDateTime;
-
 use crate::cli::LoginArgs;
 use crate::error::Result;
 use crate::refresh::{self, Request};
@@ -19,7 +17,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
     let store = Store::open()?;
     let before = store
         .load(&profile)?
-        .filter(|s| !args.force && s.is_fresh(OffsetDateTime::now_utc(), refresh::margin_secs()));
+        .filter(|s| !args.force && s.is_fresh(crate::clock::now(), refresh::margin_secs()));
     let session = refresh::ensure(
         &store,
         &Request {
@@ -30,7 +28,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
             ..Request::reuse(&profile, None)
         },
     )?;
-    let left = crate::duration::time_left(session.seconds_left(OffsetDateTime::now_utc()));
+    let left = crate::duration::time_left(session.seconds_left(crate::clock::now()));
     let verb = if before.is_some() {
         "still valid, kept (use --force for a new one)"
     } else {
