@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::store::{Store, file};
 
 /// How long AWS keeps rejecting a code that was already used.
-const REUSE_WINDOW_SECS: i64 = 90;
+pub const REUSE_WINDOW_SECS: i64 = 90;
 /// How long an `mfa_process` may take (a YubiKey touch included), unless
 /// `AWSESH_MFA_PROCESS_TIMEOUT` (e.g. `30s`, `2m`) says otherwise.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
@@ -254,32 +254,82 @@ fn code_digest(code: &str) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// Refuses a code this device already sent within the reuse window.
-pub fn check_not_reused(store: &Store, device: &str, code: &str) -> Result<()> {
+/// At most this many codes are remembered per device (a TOTP device shows
+/// about three in 90 s; the bound keeps the file small whatever happens).
+const MAX_REMEMBERED: usize = 32;
+
+/// The codes a device sent in the reuse window, as (epoch seconds, digest),
+/// oldest first. A line that does not parse, or a time outside the window
+/// (a clock moved back by more than the allowed skew counts as outside), is
+/// dropped.
+fn recent_codes(store: &Store, device: &str, now: i64) -> Vec<(i64, String)> {
     let Ok(Some(bytes)) = file::read(&used_code_path(store, device)) else {
-        return Ok(());
+        return Vec::new();
     };
     let text = String::from_utf8_lossy(&bytes);
-    let mut parts = text.split_whitespace();
-    let at = parts
-        .next()
-        .and_then(|t| t.parse::<i64>().ok())
-        .unwrap_or(0);
-    let digest = parts.next().unwrap_or("");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if digest == code_digest(code) && now - at < REUSE_WINDOW_SECS {
+    let mut codes: Vec<(i64, String)> = text
+        .lines()
+        .filter_map(|line| {
+            let (at, digest) = line.split_once(' ')?;
+            let at = at.parse::<i64>().ok()?;
+            let age = crate::clock::seconds_left(now, at);
+            let recent = (-crate::clock::SKEW_SECS..REUSE_WINDOW_SECS).contains(&age);
+            let digest_ok = digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit());
+            (recent && digest_ok).then(|| (at, digest.to_string()))
+        })
+        .collect();
+    let excess = codes.len().saturating_sub(MAX_REMEMBERED);
+    codes.drain(..excess);
+    codes
+}
+
+/// Refuses a code this device already sent to AWS within the reuse window
+/// (AWS rejects a reused code, and a rejected code fails every terminal
+/// queued behind this one). Every code of the last 90 s counts, not only the
+/// last one.
+pub fn check_not_reused(store: &Store, device: &str, code: &str) -> Result<()> {
+    let digest = code_digest(code);
+    let now = crate::clock::now_epoch();
+    if recent_codes(store, device, now)
+        .iter()
+        .any(|(_, seen)| *seen == digest)
+    {
         return Err(Error::CodeReused);
     }
     Ok(())
 }
 
-/// Remembers that a code was sent (a digest, not the code).
+/// Remembers that `code` was sent to AWS for `device` (a digest, not the
+/// code), next to the other codes of the last 90 s.
+///
+/// Call it only once the code REACHED STS: when STS answered, accepting or
+/// rejecting it (see `reached_sts`). A code that never left this machine —
+/// an unreachable endpoint, missing keys, a code refused by our own checks —
+/// must not be remembered: AWS has not seen it, and refusing it would make
+/// the user wait for the next one for nothing.
 pub fn remember_used(store: &Store, device: &str, code: &str) {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let _ = file::write_atomic(
-        &used_code_path(store, device),
-        format!("{now} {}", code_digest(code)).as_bytes(),
-    );
+    let now = crate::clock::now_epoch();
+    let mut codes = recent_codes(store, device, now);
+    codes.push((now, code_digest(code)));
+    let excess = codes.len().saturating_sub(MAX_REMEMBERED);
+    codes.drain(..excess);
+    let text: String = codes
+        .iter()
+        .map(|(at, digest)| format!("{at} {digest}\n"))
+        .collect();
+    // Best effort: losing the record costs at most one rejected code.
+    let _ = file::write_atomic(&used_code_path(store, device), text.as_bytes());
+}
+
+/// Whether the outcome of a call carrying a code shows that STS received
+/// it: it answered, with credentials or with an error of its own. An
+/// unreachable endpoint (refused, timed out, TLS or proxy failure) does not.
+pub fn reached_sts<T>(outcome: &Result<T>) -> bool {
+    match outcome {
+        Ok(_) => true,
+        Err(Error::CodeRejected { .. } | Error::Sts(_) | Error::BadCredentials(_)) => true,
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -330,5 +380,82 @@ mod tests {
         let code = run_process("head -c 300000 /dev/zero >&2; sleep 30 & echo 111222", "p");
         assert_eq!(code.unwrap(), "111222");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    fn store_in(dir: &std::path::Path) -> Store {
+        Store::at(dir.to_path_buf())
+    }
+
+    #[test]
+    fn every_code_of_the_window_is_remembered_per_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path());
+        let (a, b) = ("arn:aws:iam::1:mfa/a", "arn:aws:iam::1:mfa/b");
+        for code in ["111111", "222222", "333333"] {
+            check_not_reused(&store, a, code).unwrap();
+            remember_used(&store, a, code);
+        }
+        for code in ["111111", "222222", "333333"] {
+            assert!(
+                matches!(check_not_reused(&store, a, code), Err(Error::CodeReused)),
+                "{code} reused after another"
+            );
+            assert!(check_not_reused(&store, b, code).is_ok(), "other device");
+        }
+        assert!(check_not_reused(&store, a, "444444").is_ok());
+    }
+
+    #[test]
+    fn codes_older_than_the_window_or_from_a_broken_file_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path());
+        let device = "arn:aws:iam::1:mfa/a";
+        let now = crate::clock::now_epoch();
+        let digest = code_digest("555555");
+        for (text, refused) in [
+            (format!("{} {digest}\n", now - 10), true),
+            (format!("{} {digest}\n", now - REUSE_WINDOW_SECS), false),
+            (format!("{} {digest}\n", i64::MAX), false),
+            (format!("{} {digest}\n", i64::MIN), false),
+            (format!("garbage\n{} {digest}\n\u{0}\n", now), true),
+            (format!("{now} {digest}x\n"), false),
+        ] {
+            file::write_atomic(&used_code_path(&store, device), text.as_bytes()).unwrap();
+            assert_eq!(
+                check_not_reused(&store, device, "555555").is_err(),
+                refused,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_record_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path());
+        let device = "d";
+        for n in 0..100 {
+            remember_used(&store, device, &format!("{n:06}"));
+        }
+        let text = std::fs::read_to_string(used_code_path(&store, device)).unwrap();
+        assert_eq!(text.lines().count(), MAX_REMEMBERED);
+        assert!(check_not_reused(&store, device, "000099").is_err());
+    }
+
+    #[test]
+    fn only_answers_from_sts_count_as_reaching_it() {
+        assert!(reached_sts(&Ok(())));
+        let rejected: Result<()> = Err(Error::CodeRejected {
+            device: "d".into(),
+            message: "m".into(),
+        });
+        assert!(reached_sts(&rejected));
+        assert!(reached_sts::<()>(&Err(Error::Sts("Throttling".into()))));
+        let unreachable: Result<()> = Err(Error::Unreachable {
+            endpoint: "e".into(),
+            detail: "refused".into(),
+        });
+        assert!(!reached_sts(&unreachable));
+        assert!(!reached_sts::<()>(&Err(Error::NoTerminal)));
     }
 }

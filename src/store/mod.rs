@@ -52,6 +52,12 @@ impl Store {
         })
     }
 
+    /// A store in `dir` as it is (tests).
+    #[cfg(test)]
+    pub fn at(dir: PathBuf) -> Store {
+        Store { dir }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
