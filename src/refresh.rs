@@ -363,7 +363,9 @@ pub(crate) fn start_with_code(
         &keys,
     ));
     let issued = runtime.block_on(request(&client, &device, &code, &endpoint));
-    mfa::remember_used(store, &device, &code);
+    if mfa::reached_sts(&issued) {
+        mfa::remember_used(store, &device, &code);
+    }
     if remembered && issued.is_err() {
         // Maybe the device was removed: look it up again next time.
         crate::discovery::forget(&keys_profile.name, &keys.access_key_id);
