@@ -58,6 +58,23 @@ pub fn run(
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Finished, Failure> {
     let started = Instant::now();
+    // If we are killed (kill -9 included) the child goes too, instead of
+    // running on with nobody to read it. (Its own children cannot be
+    // covered this way: the flag is not inherited.)
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // We died before the flag was set: nobody will read the output.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("awsesh exited"));
+            }
+            Ok(())
+        });
+    }
     command
         .process_group(0)
         .stdin(if stdin.is_some() {
