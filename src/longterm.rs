@@ -170,35 +170,24 @@ fn from_process(profile: &Profile, command: &str) -> Result<LongTermKeys> {
         key: "credential_process",
         detail,
     };
-    let mut cmd = std::process::Command::new("/bin/sh");
-    cmd.arg("-c").arg(command);
     let limits = crate::child::Limits {
         deadline: process_timeout(),
         max_output: MAX_OUTPUT,
     };
-    let finished = match crate::child::run(cmd, None, &limits, &crate::cancel::requested) {
-        Ok(finished) => finished,
-        Err(crate::child::Failure::Cancelled) => return Err(Error::Cancelled),
-        Err(failure) => {
-            return Err(fail(crate::child::describe_failure(
-                &failure,
-                "AWSESH_CREDENTIAL_PROCESS_TIMEOUT",
-            )));
-        }
-    };
-    if !finished.status.success() {
-        return Err(fail(format!(
-            "failed ({}){}",
-            crate::child::describe_status(finished.status),
-            crate::child::stderr_excerpt(&finished.stderr)
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
-        )));
-    }
+    let stdout = crate::child::run_config_command(
+        command,
+        &limits,
+        "AWSESH_CREDENTIAL_PROCESS_TIMEOUT",
+        &crate::cancel::requested,
+    )
+    .map_err(|e| match e {
+        crate::child::ConfigCommandError::Cancelled => Error::Cancelled,
+        crate::child::ConfigCommandError::Failed(detail) => fail(detail),
+    })?;
     let bad_output = || {
         fail("printed something that is not the credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)".into())
     };
-    let json: Value = serde_json::from_slice(&finished.stdout).map_err(|_| bad_output())?;
+    let json: Value = serde_json::from_slice(&stdout).map_err(|_| bad_output())?;
     if json.get("Version").and_then(Value::as_u64) != Some(1) {
         return Err(bad_output());
     }

@@ -4,6 +4,7 @@ mod block;
 mod cancel;
 mod child;
 mod cli;
+mod clock;
 mod cmd;
 mod discovery;
 mod duration;

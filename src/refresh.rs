@@ -100,8 +100,8 @@ impl<'a> Request<'a> {
     }
 }
 
-pub(crate) fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+fn now() -> OffsetDateTime {
+    crate::clock::now()
 }
 
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {

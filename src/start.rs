@@ -189,7 +189,7 @@ fn with_code(
     mfa::check_not_reused(store, &device, &code)?;
     activity("calling STS");
     let issued = runtime.block_on(cancel::or_cancel(request(&sts, &device, &code)));
-    if reached_sts(&issued) {
+    if mfa::reached_sts(&issued) {
         mfa::remember_used(store, &device, &code);
     }
     if remembered && matches!(issued, Err(Error::CodeRejected { .. })) {
@@ -209,12 +209,6 @@ fn with_code(
             role_arn: call.role_arn.map(str::to_string),
         },
     )
-}
-
-/// Whether a request carrying a code may have reached STS (so AWS may now
-/// refuse that code): anything but a connection that never happened.
-fn reached_sts<T>(result: &Result<T>) -> bool {
-    !matches!(result, Err(Error::Unreachable(_) | Error::Network(_)))
 }
 
 /// The code, read while GetCallerIdentity checks the keys and the way to STS.
@@ -259,7 +253,7 @@ fn code_while_checking(
 /// ends sooner: whatever STS said, a refresh never worsens what is cached.
 fn save(store: &Store, session: Session) -> Result<Session> {
     if let Some(old) = store.load(&session.profile)?
-        && old.seconds_left(time::OffsetDateTime::now_utc()) > 0
+        && old.seconds_left(crate::clock::now()) > 0
         && old.expiration > session.expiration
     {
         return Err(Error::BadCredentials(

@@ -247,8 +247,8 @@ pub fn issued(
         session_token: Secret::new(token),
     };
     credentials.validate().map_err(Error::BadCredentials)?;
-    let expiration = OffsetDateTime::from_unix_timestamp(expiration_epoch)
-        .map_err(|_| Error::BadCredentials("Expiration"))?;
+    let expiration = crate::clock::issued_expiry(expiration_epoch, crate::clock::now_epoch())
+        .map_err(Error::BadCredentials)?;
     Ok(Issued {
         credentials,
         expiration,
@@ -402,9 +402,29 @@ mod tests {
 
     #[test]
     fn invalid_credentials_from_sts_are_refused() {
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", 1_800_000_000).is_ok());
-        assert!(issued("ASIA'; rm -rf ~", "c2Vj", "dG9r", 1_800_000_000).is_err());
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "a$(id)", "dG9r", 1_800_000_000).is_err());
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "x\ny", 1_800_000_000).is_err());
+        let later = crate::clock::now_epoch() + 3600;
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", later).is_ok());
+        assert!(issued("ASIA'; rm -rf ~", "c2Vj", "dG9r", later).is_err());
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "a$(id)", "dG9r", later).is_err());
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "x\ny", later).is_err());
+    }
+
+    #[test]
+    fn expirations_in_the_past_or_out_of_range_are_refused() {
+        let now = crate::clock::now_epoch();
+        for epoch in [
+            now - 1,
+            0,
+            i64::MIN,
+            now + 10 * 86_400,
+            253_402_300_799,
+            i64::MAX,
+        ] {
+            let err = issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", epoch).err();
+            assert!(
+                matches!(err, Some(Error::BadCredentials(why)) if why.contains("Expiration")),
+                "{epoch}: {err:?}"
+            );
+        }
     }
 }

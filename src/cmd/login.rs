@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use time::OffsetDateTime;
-
 use crate::cli::LoginArgs;
 use crate::error::Result;
 use crate::refresh::{self, Request};
@@ -20,7 +18,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
     let margin = refresh::margin_secs()?;
     let before = store
         .load(&profile)?
-        .filter(|s| !args.force && s.is_fresh(OffsetDateTime::now_utc(), margin));
+        .filter(|s| !args.force && s.is_fresh(crate::clock::now(), margin));
     let session = refresh::ensure(
         &store,
         &Request {
@@ -31,7 +29,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
             ..Request::reuse(&profile, None)
         },
     )?;
-    let left = crate::duration::time_left(session.seconds_left(OffsetDateTime::now_utc()));
+    let left = crate::duration::time_left(session.seconds_left(crate::clock::now()));
     let verb = if before.is_some() {
         "still valid, kept (use --force for a new one)"
     } else {
