@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::longterm::LongTermKeys;
-use crate::mfa::printable;
 use crate::profile::Profile;
 use crate::store::file;
 use crate::sts;
+use crate::text::printable;
 
 /// Where discovered devices are remembered.
 pub fn memory_path() -> Option<PathBuf> {

@@ -47,7 +47,7 @@ impl Kind {
     ) -> Result<Kind> {
         if let Some(key) = profile.other_sign_in {
             return Err(Error::NotForAwsesh {
-                profile: crate::mfa::printable(&profile.name),
+                profile: crate::text::printable(&profile.name),
                 key,
             });
         }

@@ -87,7 +87,7 @@ fn load_now(profile: &Profile) -> Result<LongTermKeys> {
 
 fn no_keys(profile: &Profile, detail: &str) -> Error {
     Error::NoLongTermKeys {
-        profile: crate::mfa::printable(&profile.name),
+        profile: crate::text::printable(&profile.name),
         detail: detail.to_string(),
     }
 }
@@ -95,7 +95,7 @@ fn no_keys(profile: &Profile, detail: &str) -> Error {
 /// Keys that already are a session belong to whoever issued them.
 fn session_keys(profile: &Profile) -> Error {
     Error::NotForAwsesh {
-        profile: crate::mfa::printable(&profile.name),
+        profile: crate::text::printable(&profile.name),
         key: "credential_process",
     }
 }
@@ -164,7 +164,7 @@ fn process_timeout() -> Duration {
 /// Runs the profile's `credential_process` through `/bin/sh -c`, as the Rust
 /// SDK does. Its command line is never shown: it may hold a token.
 fn from_process(profile: &Profile, command: &str) -> Result<LongTermKeys> {
-    let name = crate::mfa::printable(&profile.name);
+    let name = crate::text::printable(&profile.name);
     let fail = |detail: String| Error::ProcessFailed {
         profile: name.clone(),
         key: "credential_process",

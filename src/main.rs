@@ -23,6 +23,8 @@ mod shell;
 mod start;
 mod store;
 mod sts;
+mod terminal;
+mod text;
 
 use std::process::ExitCode;
 
@@ -34,7 +36,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
-            eprintln!("awsesh: {}", mfa::printable(&err.to_string()));
+            eprintln!("awsesh: {}", crate::text::printable(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

@@ -2,17 +2,18 @@
 //! prompt on the terminal — and the checks every code passes: exactly six
 //! digits, and not one already sent in the last 90 seconds.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::store::{Store, file};
+use crate::terminal::open_tty;
+use crate::text::printable;
 
 /// How long AWS keeps rejecting a code that was already used.
 pub const REUSE_WINDOW_SECS: i64 = 90;
@@ -118,37 +119,6 @@ fn prompt_until_valid(
     })
 }
 
-pub fn open_tty() -> Option<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
-        .open("/dev/tty")
-        .ok()
-}
-
-/// The name of our controlling terminal, for "waiting for pid N, tty T".
-pub fn tty_name() -> Option<String> {
-    [0, 2, 1].into_iter().find_map(|fd| {
-        // SAFETY: isatty/ttyname read a descriptor we own; ttyname returns a
-        // pointer to a static buffer that we copy at once.
-        unsafe {
-            if libc::isatty(fd) != 1 {
-                return None;
-            }
-            let name = libc::ttyname(fd);
-            if name.is_null() {
-                return None;
-            }
-            Some(
-                std::ffi::CStr::from_ptr(name)
-                    .to_string_lossy()
-                    .into_owned(),
-            )
-        }
-    })
-}
-
 /// Six digits once spaces are taken out: authenticator apps show `123 456`.
 pub fn validate(code: &str) -> Result<String> {
     let code: String = code.chars().filter(|c| *c != ' ' && *c != '\t').collect();
@@ -206,13 +176,6 @@ fn prompt(tty: &mut File, device: &str, profile: &str, abandon: &AtomicBool) -> 
         }
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
-}
-
-/// Strips control characters so names from config files cannot drive the terminal.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 /// Runs `mfa_process` through `sh -c` (see `child`: own process group, both

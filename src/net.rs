@@ -105,7 +105,7 @@ pub fn endpoint_override(vars: &[&str]) -> Result<Option<String>> {
         }
         _ => Err(Error::Network(format!(
             "{var} must start with http:// or https:// and name a host (it is `{}`)",
-            crate::mfa::printable(&url.chars().take(100).collect::<String>())
+            crate::text::printable(&url.chars().take(100).collect::<String>())
         ))),
     }
 }

@@ -120,7 +120,7 @@ fn load_set() -> std::result::Result<ProfileSet, String> {
             .build(),
     };
     let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
-    crate::block::on_ready(load).map_err(|e| crate::mfa::printable(&e.to_string()))
+    crate::block::on_ready(load).map_err(|e| crate::text::printable(&e.to_string()))
 }
 
 /// With both `[default]` and `[profile default]` in the config file, the AWS
@@ -163,7 +163,7 @@ impl Profile {
         let profile = Profile::load_lenient(name)?;
         if !profile.exists {
             return Err(Error::NoSuchProfile {
-                profile: crate::mfa::printable(name),
+                profile: crate::text::printable(name),
                 config: config_path().display().to_string(),
                 credentials: credentials_path().display().to_string(),
             });

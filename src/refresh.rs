@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use crate::cancel;
 use crate::error::{Error, Result};
 use crate::kind::Kind;
-use crate::mfa::{self, CodeSource};
+use crate::mfa::CodeSource;
 use crate::profile::Profile;
 use crate::start::{self, Activity};
 use crate::store::Store;
@@ -43,7 +43,7 @@ pub fn margin_secs() -> Result<u64> {
             .ok_or_else(|| {
                 Error::BadMargin(format!(
                     "AWSESH_REFRESH_MARGIN=`{}` is not a duration such as `300`, `10m` or `1h`; fix or unset it",
-                    crate::mfa::printable(&text.chars().take(40).collect::<String>())
+                    crate::text::printable(&text.chars().take(40).collect::<String>())
                 ))
             }),
         _ => Ok(DEFAULT_MARGIN_SECS),
@@ -116,7 +116,7 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
             .load(req.profile)?
             .filter(|s| kind.matches(s) && s.seconds_left(now()) > 0)
             .ok_or_else(|| Error::NoTerminal {
-                profile: crate::mfa::printable(req.profile),
+                profile: crate::text::printable(req.profile),
             }),
         result => result,
     }
@@ -150,7 +150,7 @@ impl Protocol<'_> {
                 "the refresh margin ({}) is not shorter than the {} session of profile `{}`, so every command would ask for a new code; lower AWSESH_REFRESH_MARGIN or raise `duration_seconds`",
                 crate::duration::short(self.margin),
                 crate::duration::short(kind.duration()),
-                crate::mfa::printable(&kind.profile().name)
+                crate::text::printable(&kind.profile().name)
             )));
         }
         Ok(())
@@ -181,7 +181,7 @@ impl Protocol<'_> {
                 CodeSource::choose(self.req.token_code, kind.mfa_process(), self.req.terminal)
                     .map_err(|e| match e {
                         Error::NoTerminal { .. } => Error::NoTerminal {
-                            profile: crate::mfa::printable(self.req.profile),
+                            profile: crate::text::printable(self.req.profile),
                         },
                         other => other,
                     })?,
@@ -206,7 +206,7 @@ impl Protocol<'_> {
             waited = true;
             let message = format!(
                 "awsesh: waiting for another terminal ({holder}) to finish refreshing profile {}; Ctrl-C to stop waiting\n",
-                mfa::printable(name)
+                crate::text::printable(name)
             );
             match source.as_mut().and_then(CodeSource::terminal) {
                 Some(tty) => {

@@ -61,7 +61,7 @@ impl Role {
                 &profile,
                 &format!(
                     "a role session of {duration} s needs long-term keys, but source profile `{}` is itself a role and role chaining caps sessions at 3600 s (`duration_seconds`)",
-                    crate::mfa::printable(&source_name)
+                    crate::text::printable(&source_name)
                 ),
             ));
         }
@@ -130,9 +130,9 @@ pub fn device_matches(session: &Session, expected: Option<&str>) -> bool {
 
 fn config_error(profile: &Profile, problem: &str) -> Error {
     Error::RoleConfig {
-        profile: crate::mfa::printable(&profile.name),
+        profile: crate::text::printable(&profile.name),
         problem: problem.to_string(),
-        section: crate::discovery::section_of(&crate::mfa::printable(&profile.name)),
+        section: crate::discovery::section_of(&crate::text::printable(&profile.name)),
         config: crate::profile::config_path().display().to_string(),
     }
 }

@@ -106,9 +106,9 @@ pub fn chained_role(
         }))
         .map_err(|e| match e {
             Error::Sts { detail, .. } => Error::RoleRefused {
-                profile: crate::mfa::printable(&role.profile.name),
-                role_arn: crate::mfa::printable(&role.role_arn),
-                source_profile: crate::mfa::printable(&role.source.name),
+                profile: crate::text::printable(&role.profile.name),
+                role_arn: crate::text::printable(&role.role_arn),
+                source_profile: crate::text::printable(&role.source.name),
                 detail,
             },
             other => other,
@@ -181,7 +181,7 @@ fn with_code(
     }
     let Some(code_source) = source.as_mut() else {
         return Err(Error::NoTerminal {
-            profile: crate::mfa::printable(&call.profile.name),
+            profile: crate::text::printable(&call.profile.name),
         });
     };
     activity(code_source.activity());

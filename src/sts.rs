@@ -104,7 +104,7 @@ impl Sts {
             .send()
             .await
             .map_err(|e| map_sdk_error(e, "", &self.target))?;
-        Ok(crate::mfa::printable(out.arn().unwrap_or("?")))
+        Ok(crate::text::printable(out.arn().unwrap_or("?")))
     }
 
     /// GetSessionToken with the MFA device and code.
@@ -269,8 +269,8 @@ where
         SdkError::ServiceError(service) => {
             let e = service.err();
             let status = service.raw().status().as_u16();
-            let code = crate::mfa::printable(e.code().unwrap_or(""));
-            let message = crate::mfa::printable(e.message().unwrap_or(""));
+            let code = crate::text::printable(e.code().unwrap_or(""));
+            let message = crate::text::printable(e.message().unwrap_or(""));
             let message: String = message.chars().take(300).collect();
             if code.is_empty() {
                 return Error::Sts {

@@ -30,7 +30,7 @@ impl Report {
 
 pub fn run(args: DoctorArgs) -> Result<ExitCode> {
     let name = crate::profile::resolve_name(args.profile.profile.as_deref());
-    let shown = crate::mfa::printable(&name);
+    let shown = crate::text::printable(&name);
     let mut report = Report {
         failed: false,
         out: String::new(),
@@ -38,7 +38,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 
     // The shell function `awsesh` sets AWSESH_HOOK when it runs us.
     match std::env::var("AWSESH_HOOK") {
-        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::mfa::printable(&shell))),
+        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::text::printable(&shell))),
         _ => report.fail(
             "shell hook not active in this shell",
             "add `eval \"$(awsesh init bash)\"` (or zsh; fish: `awsesh init fish | source`) to your rc file and open a new terminal",
@@ -71,8 +71,8 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
             (Some(role_arn), Some(source)) => {
                 report.ok(&format!(
                     "role {} through source profile {}",
-                    crate::mfa::printable(role_arn),
-                    crate::mfa::printable(source)
+                    crate::text::printable(role_arn),
+                    crate::text::printable(source)
                 ));
                 match Profile::load(source) {
                     Ok(source) => Some(source),
@@ -97,7 +97,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         if let Some(keys_profile) = keys_profile {
             match profile.mfa_serial.as_ref().or(keys_profile.mfa_serial.as_ref()) {
                 Some(device) => {
-                    report.ok(&format!("MFA device {}", crate::mfa::printable(device)))
+                    report.ok(&format!("MFA device {}", crate::text::printable(device)))
                 }
                 None => report.ok(
                     "no mfa_serial: awsesh finds the MFA device through IAM (GetUser, ListMFADevices) at the next login",

@@ -30,7 +30,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
     if !valid_cmd(&args.cmd) {
         return Err(Error::Other(format!(
             "invalid --cmd `{}`: use letters, digits, `_` and `-`",
-            crate::mfa::printable(&args.cmd)
+            crate::text::printable(&args.cmd)
         )));
     }
     let options = InitOptions {

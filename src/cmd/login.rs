@@ -37,7 +37,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
     };
     eprintln!(
         "awsesh: session for profile {} {verb}: {left} left, until {}",
-        crate::mfa::printable(&profile),
+        crate::text::printable(&profile),
         crate::cmd::status::local_time(session.expiration)
     );
     if let Some(format) = args.shell {

@@ -13,7 +13,7 @@ pub fn run(args: LogoutArgs) -> Result<ExitCode> {
     let profiles: Vec<String> = if args.all {
         let (profiles, others) = store.remove_all()?;
         for profile in &profiles {
-            let name = crate::mfa::printable(profile);
+            let name = crate::text::printable(profile);
             eprintln!("awsesh: logged out of profile {name}");
         }
         if others > 0 {
@@ -25,7 +25,7 @@ pub fn run(args: LogoutArgs) -> Result<ExitCode> {
         profiles
     } else {
         let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
-        let name = crate::mfa::printable(&profile);
+        let name = crate::text::printable(&profile);
         if store.remove(&profile)? {
             eprintln!("awsesh: logged out of profile {name}");
         } else {

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 use crate::cli::StatusArgs;
 use crate::duration::time_left;
 use crate::error::{Error, Result};
-use crate::mfa::printable;
 use crate::store::Store;
 use crate::store::session::Session;
+use crate::text::printable;
 
 /// Local wall-clock time, e.g. `2026-11-24 16:50:31 +01:00`.
 pub fn local_time(at: OffsetDateTime) -> String {

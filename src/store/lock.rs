@@ -59,7 +59,7 @@ impl LockGuard {
     /// Tells waiters what the holder is doing now (`prompting for the MFA
     /// code`, `calling STS`, `running mfa_process` …).
     pub fn doing(&self, activity: &str) {
-        let tty = crate::mfa::tty_name().unwrap_or_else(|| "no tty".to_string());
+        let tty = crate::terminal::tty_name().unwrap_or_else(|| "no tty".to_string());
         let mut text = format!("pid {}, tty {}", std::process::id(), tty);
         if !activity.is_empty() {
             text.push_str(", ");
