@@ -32,6 +32,14 @@ pub struct LongTermKeys {
 }
 
 pub async fn load_long_term(profile: &str) -> Result<LongTermKeys> {
+    // Keys kept in the OS keyring (`awsesh keys add`) come first.
+    if let Some((access_key_id, secret)) = crate::keys::lookup(profile)? {
+        let credentials = crate::iam::credentials(&access_key_id, &secret, None);
+        return Ok(LongTermKeys {
+            access_key_id,
+            credentials,
+        });
+    }
     // The provider builds clients of its own (IMDS for `credential_source`),
     // which need our HTTP client since the SDK's default TLS stack is off.
     let provider_config = ProviderConfig::without_region()
