@@ -504,3 +504,170 @@ fn the_aws_cli_gets_a_session_for_a_keyring_profile_through_exec_and_credential_
     assert_eq!(code, 0, "credential_process: {err}");
     assert!(out.contains("\"Arn\""), "{out}");
 }
+
+/// The access key ids IAM has for the user owning `id` (moto's admin view).
+fn iam_keys_of(moto: &Moto, user: &str) -> Vec<String> {
+    let out = moto
+        .aws_admin(&["iam", "list-access-keys", "--user-name", user])
+        .expect("list-access-keys");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["AccessKeyMetadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["AccessKeyId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A user with one key, its name, id and secret.
+fn user_with_key(moto: &Moto) -> (String, String, String) {
+    let user = unique_name("rot");
+    let (id, secret) = moto.create_user_with_key(&user);
+    (user, id, secret)
+}
+
+#[test]
+fn rotating_a_keyring_key_leaves_only_the_new_key_in_iam_and_the_keyring() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let (user, old_id, old_secret) = user_with_key(moto);
+    let sandbox = Sandbox::empty(&moto.endpoint, &old_id, "");
+    sandbox.write_config(&format!(
+        "[profile team]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/{user}\n"
+    ));
+    let (code, _, err) = run(
+        &sandbox,
+        Some(&keyring),
+        &["keys", "add", "--profile", "team"],
+        &format!("{old_id}\n{old_secret}\n"),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out, err) = run(
+        &sandbox,
+        Some(&keyring),
+        &[
+            "keys",
+            "rotate",
+            "--profile",
+            "team",
+            "--token-code",
+            "123456",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "rotate: {err}");
+    assert_eq!(out, "");
+    let now = iam_keys_of(moto, &user);
+    assert_eq!(now.len(), 1, "only the new key is left: {now:?}");
+    let new_id = &now[0];
+    assert_ne!(new_id, &old_id);
+    assert!(
+        err.contains(new_id.as_str()) && err.contains(&old_id),
+        "{err}"
+    );
+    if let Some(stored) = keyring.lookup(&[("service", "awsesh"), ("username", "p-team")]) {
+        let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        assert_eq!(v["access_key_id"], new_id.as_str());
+        assert_ne!(v["secret_access_key"], old_secret.as_str());
+        assert!(!err.contains(v["secret_access_key"].as_str().unwrap()));
+    }
+    // The next session is signed with the new key.
+    let (code, _, err) = run(
+        &sandbox,
+        Some(&keyring),
+        &[
+            "login",
+            "--force",
+            "--profile",
+            "team",
+            "--token-code",
+            "654321",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(moto.count_calls("GetSessionToken", new_id), 1);
+}
+
+#[test]
+fn rotating_a_plaintext_key_rewrites_only_its_two_values_in_the_file() {
+    let Some(moto) = moto() else { return };
+    let (user, old_id, old_secret) = user_with_key(moto);
+    let sandbox = Sandbox::empty(&moto.endpoint, &old_id, "");
+    sandbox.write_config(&format!(
+        "[default]\r\nregion = us-east-1\r\nmfa_serial = arn:aws:iam::123456789012:mfa/{user}\r\n"
+    ));
+    let original = format!(
+        "; work laptop\r\n[default]\r\naws_access_key_id={old_id}  # from the console\r\n\r\n[other]\r\naws_access_key_id = AKIAOTHEROTHEROTHER1\r\naws_secret_access_key = other\r\n[default]\r\naws_secret_access_key   =   {old_secret}"
+    );
+    sandbox.write_credentials(&original);
+    let (code, _, err) = run(
+        &sandbox,
+        None,
+        &["keys", "rotate", "--token-code", "123456"],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "rotate: {err}");
+    let now = iam_keys_of(moto, &user);
+    assert_eq!(now.len(), 1, "{now:?}");
+    let new_id = &now[0];
+    let text = fs::read_to_string(sandbox.credentials_path()).unwrap();
+    let new_secret = text
+        .rsplit("aws_secret_access_key   =   ")
+        .next()
+        .unwrap()
+        .to_string();
+    assert_ne!(new_secret, old_secret);
+    assert!(!err.contains(&new_secret) && !err.contains(&old_secret));
+    assert_eq!(
+        text,
+        original
+            .replace(&old_id, new_id)
+            .replace(&old_secret, &new_secret),
+        "only the two values changed"
+    );
+    let (code, _, err) = run(
+        &sandbox,
+        None,
+        &["login", "--force", "--token-code", "654321"],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(moto.count_calls("GetSessionToken", new_id), 1);
+}
+
+#[test]
+fn a_user_with_two_keys_is_told_which_to_delete_and_nothing_changes() {
+    let Some(moto) = moto() else { return };
+    let (user, old_id, old_secret) = user_with_key(moto);
+    moto.aws_admin(&["iam", "create-access-key", "--user-name", &user])
+        .expect("second key");
+    let sandbox = Sandbox::empty(&moto.endpoint, &old_id, "");
+    sandbox.write_config(&format!(
+        "[default]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/{user}\n"
+    ));
+    let creds =
+        format!("[default]\naws_access_key_id = {old_id}\naws_secret_access_key = {old_secret}\n");
+    sandbox.write_credentials(&creds);
+    let before = iam_keys_of(moto, &user);
+    let err = support::one_line_error(
+        &sandbox,
+        &["keys", "rotate", "--token-code", "123456"],
+        &["already has two access keys", "nothing was changed", &user],
+    );
+    let spare = before.iter().find(|k| **k != old_id).unwrap();
+    assert!(err.contains(spare.as_str()), "{err}");
+    assert_eq!(iam_keys_of(moto, &user), before);
+    assert_eq!(
+        fs::read_to_string(sandbox.credentials_path()).unwrap(),
+        creds
+    );
+}

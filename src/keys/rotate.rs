@@ -319,3 +319,306 @@ pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
     );
     Ok(())
 }
+
+/// Failures injected between the steps, where moto cannot produce them: the
+/// real IAM and STS client code runs, with aws-smithy-mocks answering.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iam::operation::create_access_key::{CreateAccessKeyError, CreateAccessKeyOutput};
+    use aws_sdk_iam::operation::delete_access_key::{DeleteAccessKeyError, DeleteAccessKeyOutput};
+    use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
+    use aws_sdk_iam::types::{AccessKey, AccessKeyMetadata, StatusType};
+    use aws_sdk_sts::operation::get_caller_identity::{
+        GetCallerIdentityError, GetCallerIdentityOutput,
+    };
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, create_mock_http_client, mock};
+    use std::cell::RefCell;
+
+    const OLD: &str = "AKIAOLDOLDOLDOLDOLD1";
+    const NEW: &str = "AKIANEWNEWNEWNEWNEW2";
+
+    fn old_keys() -> Keys {
+        Keys {
+            access_key_id: OLD.into(),
+            secret_access_key: crate::secret::Secret::new("b2xkc2VjcmV0"),
+        }
+    }
+
+    fn sdk() -> aws_config::SdkConfig {
+        rt().block_on(crate::sts::sdk_config(
+            "default",
+            "us-east-1".into(),
+            iam::credentials(OLD, &old_keys().secret_access_key, None),
+        ))
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        iam::runtime().unwrap()
+    }
+
+    fn iam_client(rules: &[&Rule]) -> aws_sdk_iam::Client {
+        let interceptor = rules
+            .iter()
+            .fold(MockResponseInterceptor::new(), |i, r| i.with_rule(r));
+        let conf = aws_sdk_iam::config::Builder::from(&sdk())
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    fn sts_client(rule: &Rule) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&sdk())
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().with_rule(rule))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    fn meta(code: &str) -> aws_sdk_iam::error::ErrorMetadata {
+        aws_sdk_iam::error::ErrorMetadata::builder()
+            .code(code)
+            .message(format!("{code} (mock)"))
+            .build()
+    }
+
+    fn list_rule(ids: &'static [&'static str]) -> Rule {
+        mock!(aws_sdk_iam::Client::list_access_keys).then_output(move || {
+            ListAccessKeysOutput::builder()
+                .set_access_key_metadata(Some(
+                    ids.iter()
+                        .map(|id| {
+                            AccessKeyMetadata::builder()
+                                .access_key_id(*id)
+                                .status(StatusType::Active)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn create_rule() -> Rule {
+        mock!(aws_sdk_iam::Client::create_access_key).then_output(|| {
+            CreateAccessKeyOutput::builder()
+                .access_key(
+                    AccessKey::builder()
+                        .user_name("alice")
+                        .access_key_id(NEW)
+                        .status(StatusType::Active)
+                        .secret_access_key("bmV3c2VjcmV0")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+    }
+
+    /// DeleteAccessKey of `id`: succeeds, or fails with `error`.
+    fn delete_rule(id: &'static str, error: Option<&'static str>) -> Rule {
+        let rule = mock!(aws_sdk_iam::Client::delete_access_key)
+            .match_requests(move |req| req.access_key_id() == Some(id));
+        match error {
+            None => rule.then_output(|| DeleteAccessKeyOutput::builder().build()),
+            Some(code) => rule.then_error(move || DeleteAccessKeyError::generic(meta(code))),
+        }
+    }
+
+    fn sts_accepts(yes: bool) -> Rule {
+        if yes {
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+                GetCallerIdentityOutput::builder()
+                    .arn("arn:aws:iam::123456789012:user/alice")
+                    .build()
+            })
+        } else {
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_error(|| {
+                GetCallerIdentityError::generic(
+                    aws_sdk_sts::error::ErrorMetadata::builder()
+                        .code("InvalidClientTokenId")
+                        .message("The security token included in the request is invalid.")
+                        .build(),
+                )
+            })
+        }
+    }
+
+    /// A slot that records what it was given and can refuse a key.
+    struct FakeSlot {
+        refuse: Option<&'static str>,
+        stored: RefCell<Vec<String>>,
+    }
+
+    impl FakeSlot {
+        fn new(refuse: Option<&'static str>) -> FakeSlot {
+            FakeSlot {
+                refuse,
+                stored: RefCell::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Slot for FakeSlot {
+        fn describe(&self) -> String {
+            "the test slot".into()
+        }
+
+        fn store(&self, keys: &Keys) -> Result<()> {
+            if self.refuse == Some(keys.access_key_id.as_str()) {
+                return Err(Error::Other("the disk is full".into()));
+            }
+            self.stored.borrow_mut().push(keys.access_key_id.clone());
+            Ok(())
+        }
+    }
+
+    fn live(iam: aws_sdk_iam::Client, sts: aws_sdk_sts::Client) -> Live {
+        Live {
+            runtime: rt(),
+            iam,
+            user: "alice".into(),
+            sts_for: Box::new(move |_| sts.clone()),
+        }
+    }
+
+    fn quick() -> Timing {
+        Timing {
+            deadline: Duration::from_millis(300),
+            poll: Duration::from_millis(50),
+        }
+    }
+
+    #[test]
+    fn the_old_key_is_deleted_only_after_the_new_one_is_stored_and_accepted() {
+        let (list, create) = (list_rule(&[OLD]), create_rule());
+        let (del_old, del_new) = (delete_rule(OLD, None), delete_rule(NEW, None));
+        let accepts = sts_accepts(true);
+        let account = live(
+            iam_client(&[&list, &create, &del_old, &del_new]),
+            sts_client(&accepts),
+        );
+        let slot = FakeSlot::new(None);
+        let id = rotate(&account, &slot, &old_keys(), "alice", &quick()).unwrap();
+        assert_eq!(id, NEW);
+        assert_eq!(*slot.stored.borrow(), vec![NEW.to_string()]);
+        assert_eq!(accepts.num_calls(), 1);
+        assert_eq!((del_old.num_calls(), del_new.num_calls()), (1, 0));
+    }
+
+    #[test]
+    fn two_keys_already_stop_the_rotation_before_anything_changes() {
+        let (list, create) = (list_rule(&[OLD, "AKIASPARESPARESPARE3"]), create_rule());
+        let accepts = sts_accepts(true);
+        let account = live(iam_client(&[&list, &create]), sts_client(&accepts));
+        let slot = FakeSlot::new(None);
+        let err = rotate(&account, &slot, &old_keys(), "alice", &quick())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("already has two access keys"), "{err}");
+        assert!(err.contains("AKIASPARESPARESPARE3 (active)"), "{err}");
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert_eq!(create.num_calls(), 0);
+        assert!(slot.stored.borrow().is_empty());
+    }
+
+    #[test]
+    fn iams_own_limit_gives_the_same_two_keys_message() {
+        let list = list_rule(&[OLD]);
+        let create = mock!(aws_sdk_iam::Client::create_access_key)
+            .then_error(|| CreateAccessKeyError::generic(meta("LimitExceeded")));
+        let accepts = sts_accepts(true);
+        let account = live(iam_client(&[&list, &create]), sts_client(&accepts));
+        let err = rotate(
+            &account,
+            &FakeSlot::new(None),
+            &old_keys(),
+            "alice",
+            &quick(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("already has two access keys"), "{err}");
+    }
+
+    #[test]
+    fn a_new_key_that_cannot_be_stored_is_deleted_and_the_old_one_stays() {
+        let (list, create) = (list_rule(&[OLD]), create_rule());
+        let (del_old, del_new) = (delete_rule(OLD, None), delete_rule(NEW, None));
+        let accepts = sts_accepts(true);
+        let account = live(
+            iam_client(&[&list, &create, &del_old, &del_new]),
+            sts_client(&accepts),
+        );
+        let slot = FakeSlot::new(Some(NEW));
+        let err = rotate(&account, &slot, &old_keys(), "alice", &quick())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the disk is full"), "{err}");
+        assert!(
+            err.contains(&format!("{OLD} is still active and in use")),
+            "{err}"
+        );
+        assert_eq!((del_old.num_calls(), del_new.num_calls()), (0, 1));
+        assert!(slot.stored.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_new_key_sts_never_accepts_is_rolled_back_within_the_deadline() {
+        let (list, create) = (list_rule(&[OLD]), create_rule());
+        let (del_old, del_new) = (delete_rule(OLD, None), delete_rule(NEW, None));
+        let refuses = sts_accepts(false);
+        let account = live(
+            iam_client(&[&list, &create, &del_old, &del_new]),
+            sts_client(&refuses),
+        );
+        let slot = FakeSlot::new(None);
+        let started = std::time::Instant::now();
+        let err = rotate(&account, &slot, &old_keys(), "alice", &quick())
+            .unwrap_err()
+            .to_string();
+        assert!(started.elapsed() < Duration::from_secs(5), "bounded wait");
+        assert!(refuses.num_calls() >= 2, "polled: {}", refuses.num_calls());
+        assert!(err.contains("did not accept the new key"), "{err}");
+        assert!(
+            err.contains(&format!("{OLD} is active and in use")),
+            "{err}"
+        );
+        assert_eq!(
+            *slot.stored.borrow(),
+            vec![NEW.to_string(), OLD.to_string()]
+        );
+        assert_eq!((del_old.num_calls(), del_new.num_calls()), (0, 1));
+    }
+
+    #[test]
+    fn a_denied_delete_of_the_old_key_leaves_the_new_one_working_and_says_so() {
+        let (list, create) = (list_rule(&[OLD]), create_rule());
+        let (del_old, del_new) = (
+            delete_rule(OLD, Some("AccessDenied")),
+            delete_rule(NEW, None),
+        );
+        let accepts = sts_accepts(true);
+        let account = live(
+            iam_client(&[&list, &create, &del_old, &del_new]),
+            sts_client(&accepts),
+        );
+        let slot = FakeSlot::new(None);
+        let err = rotate(&account, &slot, &old_keys(), "alice", &quick())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("the new key {NEW} is in the test slot and works")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("the old key {OLD} could not be deleted")),
+            "{err}"
+        );
+        assert!(err.contains("AccessDenied"), "{err}");
+        assert_eq!(*slot.stored.borrow(), vec![NEW.to_string()]);
+        assert_eq!(del_new.num_calls(), 0, "the working new key is kept");
+    }
+}
