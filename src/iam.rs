@@ -54,10 +54,31 @@ where
             let text = DisplayErrorContext(&err).to_string();
             AwsError {
                 code: None,
-                message: printable(text.lines().next().unwrap_or("")),
+                message: printable(&without_debug_tail(text.lines().next().unwrap_or(""))),
             }
         }
     }
+}
+
+/// The SDK appends the `Debug` form of nested errors (`… (ConstructionFailure(
+/// ConstructionFailure { … }))`); users need the sentence before it.
+fn without_debug_tail(text: &str) -> String {
+    let mut search = 0;
+    while let Some(found) = text[search..].find(" (") {
+        let at = search + found;
+        let rest = &text[at + 2..];
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if ident.starts_with(|c: char| c.is_ascii_uppercase())
+            && rest[ident.len()..].starts_with(['(', ' ', '{'])
+        {
+            return text[..at].to_string();
+        }
+        search = at + 2;
+    }
+    text.to_string()
 }
 
 /// Static credentials for a client.
@@ -273,4 +294,32 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_debug_tails_are_cut_from_messages() {
+        assert_eq!(
+            without_debug_tail(
+                "failed to construct request: bad region (ConstructionFailure(ConstructionFailure { source: X }))"
+            ),
+            "failed to construct request: bad region"
+        );
+        assert_eq!(without_debug_tail("keep (this) as is"), "keep (this) as is");
+    }
+
+    #[test]
+    fn user_and_account_come_from_the_arn() {
+        let arn = "arn:aws:iam::123456789012:user/team/alice";
+        assert_eq!(user_name_from_arn(arn).as_deref(), Some("alice"));
+        assert_eq!(account_from_arn(arn).as_deref(), Some("123456789012"));
+        assert_eq!(user_name_from_arn("arn:aws:iam::123456789012:root"), None);
+        assert_eq!(
+            user_name_from_arn("arn:aws:sts::123456789012:assumed-role/R/s"),
+            None
+        );
+    }
 }

@@ -31,6 +31,13 @@ pub struct LongTermKeys {
     credentials: aws_credential_types::Credentials,
 }
 
+impl LongTermKeys {
+    /// For the IAM calls of `keys` and `mfa enroll`.
+    pub fn credentials(&self) -> aws_credential_types::Credentials {
+        self.credentials.clone()
+    }
+}
+
 pub async fn load_long_term(profile: &str) -> Result<LongTermKeys> {
     // Keys kept in the OS keyring (`awsesh keys add`) come first.
     if let Some((access_key_id, secret)) = crate::keys::lookup(profile)? {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::ini_edit::{self, Document, FileKind};
+use crate::ini_edit::{self, FileKind};
 use crate::profile::{config_path, credentials_path};
 use crate::secret::Secret;
 
