@@ -73,24 +73,32 @@ fn add(args: KeysAddArgs) -> Result<ExitCode> {
     let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
     crate::store::key_for(&profile)?;
     let keys = keys_to_add(&profile, args.migrate)?;
-    let arn = keys::verify(&profile, &keys)?;
-    let kept_where = if args.migrate {
+    add_keys(&profile, &keys, args.migrate)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks the keys with STS, stores them in the keyring (read back), then
+/// removes the plaintext lines (`migrate`) or makes sure the AWS CLI knows
+/// the profile. Nothing is removed unless the keyring gave the keys back.
+pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
+    let arn = keys::verify(profile, keys)?;
+    let kept_where = if migrate {
         "they stay in the file, where awsesh and the AWS CLI keep using them"
     } else {
         "nothing was stored; keep them in ~/.aws/credentials (`aws configure`) or a credential_process instead"
     };
-    store_in_keyring(&profile, &keys, kept_where)?;
-    let p = printable(&profile);
-    if args.migrate {
-        for path in files::remove(&profile)? {
+    store_in_keyring(profile, keys, kept_where)?;
+    let p = printable(profile);
+    if migrate {
+        for path in files::remove(profile)? {
             eprintln!(
                 "awsesh: removed the key lines of profile {p} from {}",
                 path.display()
             );
         }
     } else {
-        files::ensure_profile_exists(&profile)?;
-        if let Some(plain) = files::find(&profile)? {
+        files::ensure_profile_exists(profile)?;
+        if let Some(plain) = files::find(profile)? {
             eprintln!(
                 "awsesh: {} still holds a plaintext key ({}) for profile {p}, which awsesh no longer uses; delete its lines",
                 plain.path.display(),
@@ -103,7 +111,7 @@ fn add(args: KeysAddArgs) -> Result<ExitCode> {
         keys.access_key_id,
         printable(&arn)
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn list() -> Result<ExitCode> {

@@ -123,6 +123,12 @@ pub fn listed() -> Result<Vec<(String, String, String)>> {
     Ok(out)
 }
 
+/// Whether the profile's config section names a `credential_process`.
+pub fn has_credential_process(profile: &str) -> Result<bool> {
+    let (_, _, doc) = ini_edit::load(&config_path(), FileKind::Config)?;
+    Ok(doc.get(profile, "credential_process").is_some())
+}
+
 /// An error for a profile whose keys are not long-term ones.
 pub fn session_keys_error(profile: &str, path: &std::path::Path) -> Error {
     Error::Other(format!(
