@@ -59,9 +59,9 @@ fn shown_seed(pty: &mut Pty) -> String {
 fn type_two_codes(pty: &mut Pty, seed: &str) {
     let t = now();
     pty.expect("First MFA code").unwrap();
-    pty.send_line(&totp(seed, t)).unwrap();
+    pty.send_line(totp(seed, t)).unwrap();
     pty.expect("Next MFA code").unwrap();
-    pty.send_line(&totp(seed, t + 30)).unwrap();
+    pty.send_line(totp(seed, t + 30)).unwrap();
 }
 
 fn mfa_devices_in_iam(moto: &Moto, user: &str) -> Vec<String> {

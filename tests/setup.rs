@@ -63,9 +63,9 @@ fn a_first_day_from_nothing_to_a_working_shell_line() {
         .collect();
     let t = now();
     pty.expect("First MFA code").unwrap();
-    pty.send_line(&totp(&seed, t)).unwrap();
+    pty.send_line(totp(&seed, t)).unwrap();
     pty.expect("Next MFA code").unwrap();
-    pty.send_line(&totp(&seed, t + 30)).unwrap();
+    pty.send_line(totp(&seed, t + 30)).unwrap();
     pty.expect("Add `eval \"$(awsesh init bash)\"` to ")
         .unwrap();
     pty.send_line("").unwrap();
