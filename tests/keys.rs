@@ -671,3 +671,95 @@ fn a_user_with_two_keys_is_told_which_to_delete_and_nothing_changes() {
         creds
     );
 }
+
+/// A D-Bus address whose "bus" is a socket this test listens on: any process
+/// that tries to reach the keyring connects to it, and is counted.
+struct Witness {
+    address: String,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl Witness {
+    fn new() -> Witness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bus");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            // Accept and hold each connection until the test ends; say nothing.
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Witness {
+            address: format!("unix:path={}", path.display()),
+            connections,
+            _dir: dir,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn the_prompt_path_never_asks_the_keyring() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, err) = run(
+        &sandbox,
+        None,
+        &["login", "--token-code", "123456"],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    // From now on `default` keeps its keys in the keyring, as after `keys add`.
+    let index = sandbox.home.join(".config/awsesh/keyring.json");
+    fs::create_dir_all(index.parent().unwrap()).unwrap();
+    fs::write(
+        &index,
+        format!(
+            "{{\"version\":1,\"profiles\":[{{\"profile\":\"default\",\"access_key_id\":\"{}\"}}]}}\n",
+            sandbox.access_key_id
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&index, fs::Permissions::from_mode(0o600)).unwrap();
+
+    let witness = Witness::new();
+    let bus = [
+        ("DBUS_SESSION_BUS_ADDRESS", witness.address.as_str()),
+        ("AWSESH_KEYRING_TIMEOUT", "2s"),
+    ];
+    for args in [
+        &["prompt"][..],
+        &["env"],
+        &["env", "--ensure"],
+        &["status"],
+        &["hook-sync", "--shell", "bash"],
+        &["credential-process"],
+        &["exec", "--", "true"],
+    ] {
+        let (code, _, err) = run(&sandbox, None, args, "", &bus);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(witness.count(), 0, "{args:?} went to the keyring");
+    }
+    // The witness does see a refresh, which needs the long-term keys.
+    let (code, _, err) = run(
+        &sandbox,
+        None,
+        &["login", "--force", "--token-code", "654321"],
+        "",
+        &bus,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("keeps its keys in the OS keyring"), "{err}");
+    assert!(witness.count() >= 1, "the refresh asked the keyring");
+}

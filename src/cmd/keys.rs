@@ -81,12 +81,19 @@ fn add(args: KeysAddArgs) -> Result<ExitCode> {
 /// removes the plaintext lines (`migrate`) or makes sure the AWS CLI knows
 /// the profile. Nothing is removed unless the keyring gave the keys back.
 pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
-    let arn = keys::verify(profile, keys)?;
     let kept_where = if migrate {
         "they stay in the file, where awsesh and the AWS CLI keep using them"
     } else {
         "nothing was stored; keep them in ~/.aws/credentials (`aws configure`) or a credential_process instead"
     };
+    // A missing keyring is told before any network call.
+    keyring::probe().map_err(|why| {
+        Error::Other(format!(
+            "cannot keep the keys of profile `{}` in the OS keyring: {why}; {kept_where}",
+            printable(profile)
+        ))
+    })?;
+    let arn = keys::verify(profile, keys)?;
     store_in_keyring(profile, keys, kept_where)?;
     let p = printable(profile);
     if migrate {

@@ -119,6 +119,16 @@ impl std::fmt::Debug for Keys {
 
 #[cfg(target_os = "linux")]
 fn open_store() -> Result<Arc<CredentialStore>, Unavailable> {
+    // zbus falls back to $XDG_RUNTIME_DIR/bus; say plainly when neither is there.
+    let address = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").filter(|a| !a.is_empty());
+    let default_bus = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(|d| std::path::Path::new(&d).join("bus"))
+        .is_some_and(|p| p.exists());
+    if address.is_none() && !default_bus {
+        return Err(Unavailable::Missing(
+            "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set".into(),
+        ));
+    }
     // Connecting is where a missing bus or Secret Service shows.
     match zbus_secret_service_keyring_store::Store::new() {
         Ok(store) => Ok(store),

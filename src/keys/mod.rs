@@ -74,10 +74,14 @@ pub fn verify(profile: &str, keys: &Keys) -> Result<String> {
     ));
     runtime
         .block_on(crate::iam::caller_arn(&clients.sts))
-        .map_err(|e| {
-            Error::Other(format!(
+        .map_err(|e| match e.code {
+            Some(_) => Error::Other(format!(
                 "AWS did not accept access key {} ({e}); check the key and try again",
                 keys.access_key_id
-            ))
+            )),
+            None => Error::Other(format!(
+                "cannot reach AWS to check access key {} ({e}); check the network or AWS_ENDPOINT_URL",
+                keys.access_key_id
+            )),
         })
 }
