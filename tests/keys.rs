@@ -763,3 +763,41 @@ fn the_prompt_path_never_asks_the_keyring() {
     assert!(err.contains("keeps its keys in the OS keyring"), "{err}");
     assert!(witness.count() >= 1, "the refresh asked the keyring");
 }
+
+#[test]
+fn a_profile_in_neither_file_gets_a_section_the_aws_tools_can_read() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let (sandbox, id, secret) = team_sandbox(moto);
+    let config = fs::read_to_string(sandbox.config_path()).unwrap();
+    let (code, _, err) = run(
+        &sandbox,
+        Some(&keyring),
+        &["keys", "add", "--profile", "fresh"],
+        &format!("{id}\n{secret}\n"),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!("{config}[profile fresh]\n")
+    );
+    // A name the AWS tools could not read is refused before anything is stored.
+    let (code, _, err) = run(
+        &sandbox,
+        Some(&keyring),
+        &["keys", "add", "--profile", "bad name]"],
+        &format!("{id}\n{secret}\n"),
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nothing was stored"), "{err}");
+    assert!(keyring_item(&keyring, "p-bad_20name_5d").is_empty());
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!("{config}[profile fresh]\n")
+    );
+}

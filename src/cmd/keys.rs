@@ -86,6 +86,12 @@ pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
     } else {
         "nothing was stored; keep them in ~/.aws/credentials (`aws configure`) or a credential_process instead"
     };
+    if !files::profile_exists(profile)? && !crate::ini_edit::valid_profile_name(profile) {
+        return Err(Error::Other(format!(
+            "profile `{}` is in neither AWS file, and the AWS tools only read profile names of letters, digits and _-/.%@:+; nothing was stored",
+            printable(profile)
+        )));
+    }
     // A missing keyring is told before any network call.
     keyring::probe().map_err(|why| {
         Error::Other(format!(

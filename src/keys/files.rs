@@ -82,14 +82,22 @@ pub fn replace(profile: &str, access_key_id: &str, secret: &Secret) -> Result<Ve
     Ok(changed)
 }
 
-/// Gives the profile a section in the config file if it has none in either
-/// file, so the AWS CLI knows the profile (`AWS_PROFILE=P aws …`).
-pub fn ensure_profile_exists(profile: &str) -> Result<bool> {
+/// Whether either file has a section for the profile.
+pub fn profile_exists(profile: &str) -> Result<bool> {
     for (path, kind) in files() {
         let (_, _, doc) = ini_edit::load(&path, kind)?;
         if doc.has_section(profile) {
-            return Ok(false);
+            return Ok(true);
         }
+    }
+    Ok(false)
+}
+
+/// Gives the profile a section in the config file if it has none in either
+/// file, so the AWS CLI knows the profile (`AWS_PROFILE=P aws …`).
+pub fn ensure_profile_exists(profile: &str) -> Result<bool> {
+    if profile_exists(profile)? {
+        return Ok(false);
     }
     let path = config_path();
     let (real, before, mut doc) = ini_edit::load(&path, FileKind::Config)?;
