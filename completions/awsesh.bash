@@ -37,14 +37,23 @@ _awsesh() {
             awsesh,init)
                 cmd="awsesh__subcmd__init"
                 ;;
+            awsesh,keys)
+                cmd="awsesh__subcmd__keys"
+                ;;
             awsesh,login)
                 cmd="awsesh__subcmd__login"
                 ;;
             awsesh,logout)
                 cmd="awsesh__subcmd__logout"
                 ;;
+            awsesh,mfa)
+                cmd="awsesh__subcmd__mfa"
+                ;;
             awsesh,prompt)
                 cmd="awsesh__subcmd__prompt"
+                ;;
+            awsesh,setup)
+                cmd="awsesh__subcmd__setup"
                 ;;
             awsesh,status)
                 cmd="awsesh__subcmd__status"
@@ -70,14 +79,23 @@ _awsesh() {
             awsesh__subcmd__help,init)
                 cmd="awsesh__subcmd__help__subcmd__init"
                 ;;
+            awsesh__subcmd__help,keys)
+                cmd="awsesh__subcmd__help__subcmd__keys"
+                ;;
             awsesh__subcmd__help,login)
                 cmd="awsesh__subcmd__help__subcmd__login"
                 ;;
             awsesh__subcmd__help,logout)
                 cmd="awsesh__subcmd__help__subcmd__logout"
                 ;;
+            awsesh__subcmd__help,mfa)
+                cmd="awsesh__subcmd__help__subcmd__mfa"
+                ;;
             awsesh__subcmd__help,prompt)
                 cmd="awsesh__subcmd__help__subcmd__prompt"
+                ;;
+            awsesh__subcmd__help,setup)
+                cmd="awsesh__subcmd__help__subcmd__setup"
                 ;;
             awsesh__subcmd__help,status)
                 cmd="awsesh__subcmd__help__subcmd__status"
@@ -89,7 +107,7 @@ _awsesh() {
 
     case "${cmd}" in
         awsesh)
-            opts="-h -V --help --version init login env status logout exec credential-process prompt completions doctor help"
+            opts="-h -V --help --version init login env status logout exec credential-process prompt completions doctor keys mfa setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +235,7 @@ _awsesh() {
             return 0
             ;;
         awsesh__subcmd__help)
-            opts="init login env status logout exec credential-process prompt completions doctor help"
+            opts="init login env status logout exec credential-process prompt completions doctor keys mfa setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,6 +346,20 @@ _awsesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsesh__subcmd__help__subcmd__keys)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsesh__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -356,7 +388,35 @@ _awsesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsesh__subcmd__help__subcmd__mfa)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsesh__subcmd__help__subcmd__prompt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsesh__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -395,6 +455,20 @@ _awsesh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsesh__subcmd__keys)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -462,7 +536,43 @@ _awsesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsesh__subcmd__mfa)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsesh__subcmd__prompt)
+            opts="-p -h --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsesh__subcmd__setup)
             opts="-p -h --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

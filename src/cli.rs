@@ -39,6 +39,14 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
     Doctor(DoctorArgs),
+    /// Keep long-term keys in the OS keyring: add (or move them there), list, remove, rotate
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Enroll a virtual MFA device from the terminal
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+    /// The first day in one command: keys into the keyring, an MFA device, the shell line
+    Setup(ProfileArgs),
     /// Used by the shell hook: print the session (or unset lines) and the paths the hook polls
     #[command(hide = true)]
     HookSync(HookSyncArgs),
@@ -185,4 +193,59 @@ pub struct HookSyncArgs {
     pub profile: ProfileArgs,
     #[arg(long)]
     pub shell: Shell,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Store a profile's access key in the OS keyring (typed on the terminal,
+    /// piped on stdin as two lines or the IAM console's CSV, or with
+    /// --migrate moved out of ~/.aws/credentials)
+    Add(KeysAddArgs),
+    /// Show where each profile's long-term keys are (never the secrets)
+    List,
+    /// Remove a profile's keys from the OS keyring
+    Remove(ProfileArgs),
+    /// Replace a profile's access key with a new one (IAM), then delete the old one
+    Rotate(KeysRotateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeysAddArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Move the profile's keys out of the AWS credentials (and config) file
+    /// into the keyring, removing only their lines from the file
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysRotateArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub code: CodeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MfaCommand {
+    /// Create a virtual MFA device for your IAM user, show its QR code, enable
+    /// it with two codes and pin `mfa_serial` in the profile
+    Enroll(EnrollArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Name of the new device in IAM (default: your IAM user name)
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+    /// A device of that name exists but is not enabled: use it (it is already
+    /// in your authenticator app)
+    #[arg(long, conflicts_with = "replace")]
+    pub reuse: bool,
+    /// A device of that name exists but is not enabled: delete it and create a new one
+    #[arg(long)]
+    pub replace: bool,
 }

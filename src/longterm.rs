@@ -70,6 +70,10 @@ pub fn load(profile: &Profile) -> Result<LongTermKeys> {
 }
 
 fn load_now(profile: &Profile) -> Result<LongTermKeys> {
+    // Keys kept in the OS keyring (`awsesh keys add`) come first.
+    if let Some((access_key_id, secret)) = crate::keys::lookup(&profile.name)? {
+        return Ok(LongTermKeys::new(access_key_id, secret));
+    }
     if profile.has_static_keys {
         return static_keys(profile);
     }
