@@ -8,6 +8,7 @@ mod error;
 mod mfa;
 mod output;
 mod profile;
+mod profile_list;
 mod refresh;
 mod role;
 mod secret;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    cmd::completions::serve_if_asked();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(code) => code,

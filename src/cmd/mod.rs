@@ -8,6 +8,7 @@ pub mod env;
 pub mod exec;
 pub mod hook_sync;
 pub mod init;
+pub mod list_profiles;
 pub mod login;
 pub mod logout;
 pub mod prompt;
@@ -31,6 +32,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Completions(args) => completions::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::HookSync(args) => hook_sync::run(args),
+        Command::ListProfiles => list_profiles::run(),
     }
 }
 
