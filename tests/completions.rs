@@ -54,6 +54,32 @@ fn fish_completions_are_current() {
     check_current("fish", "awsesh.fish");
 }
 
+#[test]
+fn bash_completions_pass_shellcheck() {
+    if !have("shellcheck") {
+        return;
+    }
+    let out = Command::new("shellcheck")
+        .args(["--shell=bash", "--severity=style", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(completions_text("bash").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "shellcheck: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// A config file as people write it: comments after headers, `[default]` and
 /// `[profile default]` (one profile), a role, an `[sso-session]` (not a
 /// profile), a name with `:` (a word break for bash), a `[services]` block.
