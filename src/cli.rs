@@ -1,6 +1,7 @@
 //! Every subcommand and flag of awsesh, with the help text users see.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,11 +22,16 @@ pub struct Cli {
 pub enum Command {
     /// Print the shell integration script: `eval "$(awsesh init bash)"`
     Init(InitArgs),
-    /// Start a new MFA session for a profile, replacing the cached one
+    /// Start an MFA session for a profile; a still-valid cached one is kept unless --force
+    ///
+    /// A cached session with more than the refresh margin left ($AWSESH_REFRESH_MARGIN,
+    /// default 5m) is kept and no code is asked for; otherwise the MFA code comes from
+    /// --token-code, $AWSESH_MFA_CODE, $TOTP_CODE, the profile's `mfa_process` or a prompt
+    /// on the terminal. --force starts a new session even when the cached one is valid.
     Login(LoginArgs),
     /// Print the cached session as shell exports or JSON
     Env(EnvArgs),
-    /// Show the cached sessions and their time left
+    /// Show a profile's session and its time left; --all: every configured profile
     Status(StatusArgs),
     /// Forget cached sessions
     Logout(LogoutArgs),
@@ -50,6 +56,9 @@ pub enum Command {
     /// Used by the shell hook: print the session (or unset lines) and the paths the hook polls
     #[command(hide = true)]
     HookSync(HookSyncArgs),
+    /// Used by shell completion: every configured profile's name, one per line
+    #[command(hide = true)]
+    ListProfiles,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -82,7 +91,12 @@ impl OutputFormat {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProfileArgs {
     /// AWS profile (default: $AWS_PROFILE, then `default`)
-    #[arg(long, short = 'p', value_name = "PROFILE")]
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "PROFILE",
+        add = ArgValueCandidates::new(crate::cmd::completions::profile_candidates)
+    )]
     pub profile: Option<String>,
 }
 
@@ -115,7 +129,8 @@ pub struct LoginArgs {
     pub duration: Option<String>,
     #[command(flatten)]
     pub code: CodeArgs,
-    /// Start a new session even when the cached one is still valid
+    /// Start a new session even when the cached one is still valid (without
+    /// it, a session with more than the refresh margin left is kept)
     #[arg(long)]
     pub force: bool,
     /// Also print the exports for this shell on stdout
@@ -145,10 +160,11 @@ pub struct EnvArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
-    /// Every cached session
-    #[arg(long)]
+    /// Every configured profile (and every session of one no longer
+    /// configured) with its state
+    #[arg(long, conflicts_with = "profile")]
     pub all: bool,
-    /// Machine-readable output
+    /// Machine-readable output (the schema is in the README)
     #[arg(long)]
     pub json: bool,
 }

@@ -35,6 +35,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    cmd::completions::serve_if_asked();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod hook_sync;
 pub mod init;
 pub mod keys;
+pub mod list_profiles;
 pub mod login;
 pub mod logout;
 pub mod mfa;
@@ -37,6 +38,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Mfa(command) => mfa::run(command),
         Command::Setup(args) => setup::run(args),
         Command::HookSync(args) => hook_sync::run(args),
+        Command::ListProfiles => list_profiles::run(),
     }
 }
 
