@@ -95,7 +95,7 @@ pub struct ProfileArgs {
         long,
         short = 'p',
         value_name = "PROFILE",
-        add = ArgValueCandidates::new(crate::cmd::completions::profile_candidates)
+        add = ArgValueCandidates::new(profile_candidates)
     )]
     pub profile: Option<String>,
 }
@@ -264,4 +264,13 @@ pub struct EnrollArgs {
     /// A device of that name exists but is not enabled: delete it and create a new one
     #[arg(long)]
     pub replace: bool,
+}
+
+/// The candidates for `--profile`: never an error on a TAB, at worst nothing.
+fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    crate::profile::names()
+        .unwrap_or_default()
+        .into_iter()
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
 }

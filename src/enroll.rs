@@ -13,7 +13,6 @@ use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::EnrollArgs;
 use crate::error::{Error, Result};
 use crate::iam::{self, AwsError, Clients};
 use crate::ini_edit::{self, FileKind};
@@ -40,15 +39,10 @@ pub enum Existing {
     Replace,
 }
 
-pub fn run(args: &EnrollArgs) -> Result<Outcome> {
-    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
-    let existing = match (args.reuse, args.replace) {
-        (true, _) => Existing::Reuse,
-        (_, true) => Existing::Replace,
-        _ => Existing::Ask,
-    };
-    let outcome = enroll(&profile, args.device_name.as_deref(), existing)?;
-    report(&profile, &outcome);
+/// Enrolls a device for `profile` and says what happened.
+pub fn run(profile: &str, device_name: Option<&str>, existing: Existing) -> Result<Outcome> {
+    let outcome = enroll(profile, device_name, existing)?;
+    report(profile, &outcome);
     Ok(outcome)
 }
 

@@ -300,6 +300,30 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("cannot start the async runtime", e))
 }
 
+/// Asks STS whose keys these are (GetCallerIdentity: no permission needed);
+/// returns the caller's ARN, or a one-line error when AWS refuses them.
+pub fn verify(profile: &str, keys: &Keys) -> crate::error::Result<String> {
+    let region = crate::profile::Profile::load_lenient(profile)?.region_or_default();
+    let runtime = runtime()?;
+    let clients = runtime.block_on(clients(
+        profile,
+        region,
+        credentials(&keys.access_key_id, &keys.secret_access_key, None),
+    ))?;
+    runtime
+        .block_on(caller_arn(&clients.sts))
+        .map_err(|e| match e.code {
+            Some(_) => crate::error::Error::Other(format!(
+                "AWS did not accept access key {} ({e}); check the key and try again",
+                keys.access_key_id
+            )),
+            None => crate::error::Error::Other(format!(
+                "cannot reach AWS to check access key {} ({e}); check the network or AWS_ENDPOINT_URL",
+                keys.access_key_id
+            )),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

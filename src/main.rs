@@ -22,6 +22,7 @@ mod partition;
 mod profile;
 mod refresh;
 mod role;
+mod rotate;
 mod secret;
 mod shell;
 mod start;

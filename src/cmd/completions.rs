@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 use clap::CommandFactory;
-use clap_complete::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, EnvCompleter, Shells};
 
 use crate::cli::{Cli, CompletionsArgs};
@@ -25,15 +24,6 @@ pub fn serve_if_asked() {
         .bin("awsesh")
         .completer("awsesh")
         .complete();
-}
-
-/// The candidates for `--profile`: never an error on a TAB, at worst nothing.
-pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    crate::profile::names()
-        .unwrap_or_default()
-        .into_iter()
-        .map(CompletionCandidate::new)
-        .collect()
 }
 
 /// zsh: the registration defines `_clap_dynamic_completer_awsesh` and calls

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::{KeysAddArgs, KeysCommand, KeysRotateArgs, ProfileArgs};
 use crate::error::{Error, Result};
-use crate::keys::{self, Keys, files, index, input, keyring};
+use crate::keys::{Keys, files, index, input, keyring};
 use crate::text::printable;
 
 pub fn run(command: KeysCommand) -> Result<ExitCode> {
@@ -101,7 +101,7 @@ pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
             printable(profile)
         ))
     })?;
-    let arn = keys::verify(profile, keys)?;
+    let arn = crate::iam::verify(profile, keys)?;
     store_in_keyring(profile, keys, kept_where)?;
     let p = printable(profile);
     if migrate {
@@ -198,6 +198,6 @@ fn remove(args: ProfileArgs) -> Result<ExitCode> {
 
 fn rotate(args: KeysRotateArgs) -> Result<ExitCode> {
     let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
-    keys::rotate::run(&profile, args.code.token_code.as_deref())?;
+    crate::rotate::run(&profile, args.code.token_code.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

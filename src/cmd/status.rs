@@ -239,14 +239,14 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
         eprintln!(
             "awsesh: the session of profile `{}` has expired; start a new one with `awsesh login --profile {}`",
             printable(name),
-            crate::shell::quote::word(name)
+            crate::text::shell_word(name)
         );
     }
     if !entry.configured {
         eprintln!(
             "awsesh: profile `{}` is no longer in the AWS config files; `awsesh logout --profile {}` forgets its session",
             printable(name),
-            crate::shell::quote::word(name)
+            crate::text::shell_word(name)
         );
     }
     Ok(state.exit_code())

@@ -1,7 +1,7 @@
 //! Long-term keys: kept in the OS keyring (`keyring`), tracked in a small
 //! index so that profiles without keyring keys never touch the keyring
 //! (`index`), moved out of or rewritten in the plaintext AWS files
-//! (`files`), typed or piped in (`input`), and rotated (`rotate`).
+//! (`files`), and typed or piped in (`input`). Rotation is `rotate.rs`.
 //!
 //! Only the refresh path (`sts::load_long_term`) and the `keys`, `mfa` and
 //! `setup` commands come here; `prompt`, `env`, `status` and the shell hook
@@ -11,7 +11,6 @@ pub mod files;
 pub mod index;
 pub mod input;
 pub mod keyring;
-pub mod rotate;
 
 pub use keyring::Keys;
 
@@ -60,28 +59,4 @@ pub fn locate(profile: &str) -> Result<Location> {
         Some(plain) => Location::File(plain),
         None => Location::Elsewhere,
     })
-}
-
-/// Asks STS whose keys these are (GetCallerIdentity: no permission needed);
-/// returns the caller's ARN, or a one-line error when AWS refuses them.
-pub fn verify(profile: &str, keys: &Keys) -> Result<String> {
-    let region = crate::profile::Profile::load_lenient(profile)?.region_or_default();
-    let runtime = crate::iam::runtime()?;
-    let clients = runtime.block_on(crate::iam::clients(
-        profile,
-        region,
-        crate::iam::credentials(&keys.access_key_id, &keys.secret_access_key, None),
-    ))?;
-    runtime
-        .block_on(crate::iam::caller_arn(&clients.sts))
-        .map_err(|e| match e.code {
-            Some(_) => Error::Other(format!(
-                "AWS did not accept access key {} ({e}); check the key and try again",
-                keys.access_key_id
-            )),
-            None => Error::Other(format!(
-                "cannot reach AWS to check access key {} ({e}); check the network or AWS_ENDPOINT_URL",
-                keys.access_key_id
-            )),
-        })
 }
