@@ -75,7 +75,7 @@ fn render(sb: &Sandbox, exe: &Path, shell: &str, v: &Variant) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@", "@MARGIN@"] {
+    for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@"] {
         assert!(
             !text.contains(placeholder),
             "{placeholder} left in the {shell} script"
