@@ -123,10 +123,7 @@ fn check_shell(report: &mut Report) {
         Some(running) if running != script => {
             let (line, file) = init_line(running);
             report.fail(
-                &format!(
-                    "the {script_name} script is loaded in {}",
-                    name(running)
-                ),
+                &format!("the {script_name} script is loaded in {}", name(running)),
                 &format!("put `{line}` in {file} instead of the {script_name} line"),
             );
             return;
@@ -146,7 +143,7 @@ fn check_shell(report: &mut Report) {
                     "move the init line below whatever sets precmd_functions, or add to it (`add-zsh-hook precmd ...`) instead of replacing it",
                 ),
                 Shell::Fish => (
-                    "the prompt hook no longer handles fish_prompt (_awsesh_hook was erased after the init line)",
+                    "the prompt hook is no longer a fish_prompt handler (_awsesh_hook was erased after the init line)",
                     "move `awsesh init fish | source` to the end of config.fish",
                 ),
             };
@@ -250,7 +247,11 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         }
     };
     // A role's device may sit on the role profile or on its source profile.
-    match profile.mfa_serial.as_ref().or(keys_profile.mfa_serial.as_ref()) {
+    match profile
+        .mfa_serial
+        .as_ref()
+        .or(keys_profile.mfa_serial.as_ref())
+    {
         Some(device) => report.ok(&format!("MFA device {}", printable(device))),
         None => check_device_through_iam(&runtime, keys_profile, &keys, report),
     }

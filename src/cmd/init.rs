@@ -59,7 +59,12 @@ fn evaluating_shell() -> Option<Shell> {
     use std::os::fd::AsFd;
     use std::os::unix::fs::FileTypeExt;
     let stdout = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
-    if !std::fs::File::from(stdout).metadata().ok()?.file_type().is_fifo() {
+    if !std::fs::File::from(stdout)
+        .metadata()
+        .ok()?
+        .file_type()
+        .is_fifo()
+    {
         return None;
     }
     let parent = std::os::unix::process::parent_id();

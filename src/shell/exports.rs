@@ -33,7 +33,9 @@ impl Lines {
     pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
         let value = quote::for_shell(self.shell, value);
         match self.shell {
-            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("\\builtin export {name}={value};\n")),
+            Shell::Bash | Shell::Zsh => self
+                .out
+                .push_str(&format!("\\builtin export {name}={value};\n")),
             Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
         }
         self
@@ -96,7 +98,9 @@ mod tests {
     #[test]
     fn fish_lines_use_set() {
         let mut lines = Lines::new(Shell::Fish);
-        lines.export("AWSESH_PROFILE", "x\\").unset(&["_AWSESH_EXP"]);
+        lines
+            .export("AWSESH_PROFILE", "x\\")
+            .unset(&["_AWSESH_EXP"]);
         assert_eq!(
             lines.finish(),
             "set -gx AWSESH_PROFILE 'x\\\\';\nset -e _AWSESH_EXP;\n"

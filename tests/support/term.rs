@@ -80,7 +80,9 @@ pub fn write_rc(sb: &Sandbox, sh: Sh, before: &str, times: usize, after: &str) -
     let prompt = match sh {
         Sh::Bash => "PS1='[P]> '\n",
         Sh::Zsh => "PROMPT='[P]> '\nunsetopt prompt_sp\n",
-        Sh::Fish => "function fish_prompt\n    builtin printf '[P]> '\nend\nfunction fish_greeting\nend\n",
+        Sh::Fish => {
+            "function fish_prompt\n    builtin printf '[P]> '\nend\nfunction fish_greeting\nend\n"
+        }
     };
     // ptyprocess starts the terminal without echo; a real one has it.
     let text = format!(
@@ -129,7 +131,9 @@ pub fn shell_command_under(
     cmd.args(&args[1..]);
     cmd.env_clear().envs(sb.env()).current_dir(&sb.home);
     // The AWS CLI's help goes through a pager otherwise.
-    cmd.env("PAGER", "cat").env("MANPAGER", "cat").env("AWS_PAGER", "");
+    cmd.env("PAGER", "cat")
+        .env("MANPAGER", "cat")
+        .env("AWS_PAGER", "");
     if sh == Sh::Zsh {
         cmd.env("ZDOTDIR", rc.parent().unwrap());
     }
