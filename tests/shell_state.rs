@@ -468,7 +468,10 @@ fn planted_files_never_stall_the_prompt(sh: Sh) {
 }
 
 /// `$?` as what runs after the hook sees it: a PROMPT_COMMAND entry after
-/// the hook (bash, string and array), a precmd function after it (zsh).
+/// the hook in the same string. (bash restores `$?` itself around
+/// PROMPT_COMMAND, between the elements of its array form and before PS1;
+/// zsh before each precmd function; fish around event handlers: a broken
+/// hook shows nowhere else, so this is the one place to see it.)
 fn status_survives_the_hook_for_what_runs_after_it(sh: Sh, after: &str) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
@@ -549,25 +552,9 @@ per_shell! {
 }
 
 #[test]
-fn status_survives_the_hook_bash_string() {
+fn status_survives_the_hook_bash() {
     status_survives_the_hook_for_what_runs_after_it(
         Sh::Bash,
         "PROMPT_COMMAND+=$'\\n''printf \"[pc=%s]\" \"$?\"'",
-    );
-}
-
-#[test]
-fn status_survives_the_hook_bash_array() {
-    status_survives_the_hook_for_what_runs_after_it(
-        Sh::Bash,
-        "PROMPT_COMMAND=(\"${PROMPT_COMMAND[@]}\" 'printf \"[pc=%s]\" \"$?\"')",
-    );
-}
-
-#[test]
-fn status_survives_the_hook_zsh() {
-    status_survives_the_hook_for_what_runs_after_it(
-        Sh::Zsh,
-        "_pc() { print -n \"[pc=$?]\"; }; precmd_functions+=(_pc)",
     );
 }
