@@ -179,6 +179,18 @@ fn no_fork_in_the_wrapper_with_a_fresh_session(sh: Sh) {
         sh.name(),
         through.programs
     );
+    // Margins the shell reads itself keep the fresh path fork-free.
+    for margin in ["10m", "1h30m"] {
+        let env = [("AWSESH_REFRESH_MARGIN", margin)];
+        let read = traced_session(&sb, sh, &rc, &env, &wrapped);
+        assert_eq!(
+            (read.created, read.runs("awsesh")),
+            (direct.created, direct.runs("awsesh")),
+            "{}: margin {margin}: {:?}",
+            sh.name(),
+            read.programs
+        );
+    }
     // And a margin the shell cannot read goes through `awsesh env --ensure`
     // every time (which decides, and refuses what it cannot use).
     let odd = traced_session(

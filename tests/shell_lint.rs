@@ -475,3 +475,32 @@ fn fish_without_path_falls_back_to_date() {
     assert!(code == 0 && real_errors(&err).is_empty(), "{err}\n{out}");
     assert!(out.contains("seg=[aws:42m]\n"), "{out}");
 }
+
+/// `fish --no-execute` parses the fish script, raw and rendered, without a
+/// word.
+#[test]
+fn fish_parses_the_fish_script() {
+    if !have("fish") {
+        return;
+    }
+    let sb = offline();
+    let exe = odd_binary(&sb);
+    let raw = concat!(env!("CARGO_MANIFEST_DIR"), "/shell/awsesh.fish");
+    let mut files = vec![PathBuf::from(raw)];
+    for v in &VARIANTS {
+        files.push(render(&sb, &exe, "fish", v));
+    }
+    for file in files {
+        let out = Command::new("fish")
+            .arg("--no-execute")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "fish --no-execute {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

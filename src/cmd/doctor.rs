@@ -88,10 +88,10 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         report.ok(&format!(
             "profile {shown} signs in through `{key}`: awsesh leaves it to the AWS CLI"
         ));
-    } else if let Some(profile) = profile {
-        if let Some(keys_profile) = keys_profile(&profile, &shown, &mut report) {
-            check_keys_device_and_endpoint(&profile, &keys_profile, &mut report);
-        }
+    } else if let Some(profile) = profile
+        && let Some(keys_profile) = keys_profile(&profile, &shown, &mut report)
+    {
+        check_keys_device_and_endpoint(&profile, &keys_profile, &mut report);
     }
 
     crate::cmd::emit(&report.out)?;
