@@ -184,13 +184,17 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     }
 
     # `awsesh env --ensure` for profile $1, into the caller's `out`. The
-    # shell's AWSESH_REFRESH_MARGIN goes along even when it is not exported.
+    # shell's AWSESH_REFRESH_MARGIN goes along even when it is not exported;
+    # an empty one (the default, here) does not.
     _awsesh_ensure() {
         if [[ -n ${AWSESH_REFRESH_MARGIN-} ]]; then
             out=$(AWSESH_REFRESH_MARGIN=$AWSESH_REFRESH_MARGIN \builtin command "$_awsesh_bin" \
                 env --ensure --pass-other-sign-in --shell bash "--profile=$1")
         else
-            out=$(\builtin command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash "--profile=$1")
+            out=$(
+                \builtin unset AWSESH_REFRESH_MARGIN
+                \builtin command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash "--profile=$1"
+            )
         fi
     }
 

@@ -167,11 +167,14 @@ if status is-interactive
     end
 
     # `awsesh env --ensure` for profile $argv[1]: its lines, and its status.
-    # The shell's AWSESH_REFRESH_MARGIN goes along even when not exported.
+    # The shell's AWSESH_REFRESH_MARGIN goes along even when not exported;
+    # an empty one (the default, here) does not.
     function _awsesh_ensure
         if test -n "$AWSESH_REFRESH_MARGIN"
             AWSESH_REFRESH_MARGIN="$AWSESH_REFRESH_MARGIN" command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish "--profile=$argv[1]"
         else
+            # An empty margin is the default here: not handed on.
+            set -lu AWSESH_REFRESH_MARGIN
             command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish "--profile=$argv[1]"
         end
     end

@@ -187,7 +187,8 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
     # `awsesh ARGS` with its stdout in the caller's `out`. The local INT trap
     # keeps zsh from aborting the caller on Ctrl-C at the MFA prompt, so
     # awsesh's own status (130) is what comes back. The shell's
-    # AWSESH_REFRESH_MARGIN goes along even when it is not exported.
+    # AWSESH_REFRESH_MARGIN goes along even when it is not exported; an
+    # empty one (the default, here) does not.
     _awsesh_capture() {
         \builtin emulate -L zsh
         \builtin setopt localtraps
@@ -195,7 +196,11 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         if [[ -n ${AWSESH_REFRESH_MARGIN-} ]]; then
             out="$(AWSESH_REFRESH_MARGIN="$AWSESH_REFRESH_MARGIN" \builtin command "$_awsesh_bin" "$@")"
         else
-            out="$(\builtin command "$_awsesh_bin" "$@")"
+            # An empty margin is the default here: not handed on.
+            out="$(
+                \builtin unset AWSESH_REFRESH_MARGIN
+                \builtin command "$_awsesh_bin" "$@"
+            )"
         fi
     }
 
