@@ -184,6 +184,11 @@ fn hostile_rc_file(sh: Sh) {
 /// typed, with no MFA prompt and no STS call.
 fn commands_needing_no_session_run_as_typed(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
+    // The AWS CLI renders `help` with groff (or mandoc).
+    if support::which("groff").is_none() && support::which("mandoc").is_none() {
+        support::missing("groff (apt: groff-base), for `aws … help`");
+        return;
+    }
     let sb = Sandbox::new(moto);
     sb.write_credentials("");
     sb.append_config("[profile x]\nregion = eu-central-1\n");
