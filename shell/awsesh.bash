@@ -5,56 +5,105 @@
 # - `@CMD@` (a function) asks awsesh for a session when this shell has none
 #   that is fresh, prompting for the MFA code on the terminal, then runs the
 #   real command. With a fresh session it runs the command with no fork.
+#   `@CMD@ --profile X …` and `AWS_PROFILE=X @CMD@ …` give X's session to that
+#   one command; the shell keeps what it holds.
 # - `awsesh login|logout` update this shell's environment.
-# - A prompt hook picks up sessions started (or ended) in other shells, keeps
-#   $AWSESH_PROMPT_SEGMENT up to date and, unless disabled, shows it in PS1.
+# - A prompt hook picks up sessions started (or ended) in other shells, drops
+#   expired keys, keeps $AWSESH_PROMPT_SEGMENT up to date and, unless
+#   disabled, shows it in PS1.
 #
+# The shell's state after every command line: the exported keys belong to
+# $AWSESH_PROFILE, the profile this shell is on, or nothing is exported.
+#
+# Every builtin is called as `\builtin NAME` (`\builtin command` for
+# programs): aliases and functions of those names cannot take them over.
 # Non-interactive shells are left alone: nothing is defined there.
 # Loading this twice registers nothing twice.
 
-if [[ $- == *i* ]]; then
+if [[ -n ${ZSH_VERSION-} ]]; then
+    # zsh evaluated the bash script: one line, nothing defined.
+    # shellcheck disable=SC2016 # the words are printed as they are
+    \builtin printf '%s\n' 'awsesh: `awsesh init bash` is for bash, but this shell is zsh: put `eval "$(awsesh init zsh)"` in ~/.zshrc instead' >&2
+elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
 
     # The binary, quoted by `awsesh init`; a literal path, expanded nowhere.
     # shellcheck disable=SC2016
     _awsesh_bin=@AWSESH@
     _awsesh_cmd=@CMD@
     _awsesh_prompt=@PROMPT@
-    _awsesh_margin=@MARGIN@
     # Kept when loaded again, so the prompt prefix is still found and replaced.
     AWSESH_PROMPT_SEGMENT=${AWSESH_PROMPT_SEGMENT-}
     _awsesh_ps1_prefix=${_awsesh_ps1_prefix-}
     _awsesh_now=0
+    _awsesh_stamp=
+    # AWSESH_REFRESH_MARGIN as last read, and its value in seconds.
+    _awsesh_margin_text=
+    _awsesh_margin=300
+    # Regular expressions live in variables: unquoted in [[ ]], zsh could
+    # not parse this script far enough to say it is the wrong one.
+    _awsesh_re_secs='^([0-9]{1,9})$'
+    _awsesh_re_hms='^(([0-9]{1,6})h)?(([0-9]{1,7})m)?(([0-9]{1,9})s)?$'
+    _awsesh_re_hook='(^|[[:space:];&|])_awsesh_hook($|[[:space:];&|])'
 
     # Seconds since the epoch into $_awsesh_now; no fork on bash >= 4.2.
-    if ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
+    if ((BASH_VERSINFO[0] >= 5)); then
+        _awsesh_clock() {
+            _awsesh_now=${EPOCHSECONDS-}
+            if [[ -z $_awsesh_now ]]; then
+                \builtin printf -v _awsesh_now '%(%s)T' -1
+            fi
+        }
+    elif ((BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2)); then
         _awsesh_clock() { \builtin printf -v _awsesh_now '%(%s)T' -1; }
     else
-        _awsesh_clock() { _awsesh_now=$(\command date +%s); }
+        _awsesh_clock() { _awsesh_now=$(\builtin command date +%s); }
     fi
 
-    # Loads the session of profile $1 (or unsets a stale one); runs on a prompt
-    # when the stamp file or the profile changed.
+    # The expiry on the first line of the session file into $_awsesh_stamp,
+    # empty when there is none. Only a regular file is read, so a FIFO or a
+    # device planted there cannot stall the prompt, and at most 20 bytes.
+    _awsesh_read_stamp() {
+        _awsesh_stamp=
+        if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
+            { IFS= \builtin read -r -n 20 _awsesh_stamp <"$_AWSESH_STAMP"; } 2>/dev/null || :
+        fi
+    }
+
+    # Unsets the keys this shell holds, when they are awsesh's ($AWSESH_PROFILE
+    # set): keys exported by hand stay.
+    _awsesh_unexport() {
+        if [[ -n ${AWSESH_PROFILE+set} ]]; then
+            \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+                AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
+        fi
+    }
+
+    # Loads the session of profile $1, or drops what the shell holds; runs on
+    # a prompt when the stamp file or the profile changed. When awsesh fails
+    # (or is gone), the shell holds nothing rather than another profile's keys.
     _awsesh_sync() {
-        local out
-        if out=$(\command "$_awsesh_bin" hook-sync --shell bash --profile "$1"); then
+        \builtin local out
+        if out=$(\builtin command "$_awsesh_bin" hook-sync --shell bash "--profile=$1") &&
+            [[ -n $out ]]; then
             \builtin eval "$out"
+        else
+            _awsesh_unexport
+            \builtin unset _AWSESH_EXP _AWSESH_STAMP
         fi
         # Even when awsesh failed: do not retry at every prompt.
         _AWSESH_FOR=$1
     }
 
-    # The prompt hook. Keeps $? (bash itself keeps PIPESTATUS around
-    # PROMPT_COMMAND); reads the stamp file with a builtin, forks only when
-    # another shell changed the session or the profile changed.
+    # The prompt hook. Keeps $? for what runs after it; reads the stamp file
+    # with a builtin, forks only when another shell changed the session or
+    # the profile changed.
     _awsesh_hook() {
-        local status=$? profile=${AWS_PROFILE:-default} stamp=
+        \builtin local status=$? profile="${AWS_PROFILE:-default}"
         if [[ $profile != "${_AWSESH_FOR-}" ]]; then
             _awsesh_sync "$profile"
         else
-            if [[ -n ${_AWSESH_STAMP-} ]]; then
-                { IFS= \builtin read -r stamp <"$_AWSESH_STAMP"; } 2>/dev/null || :
-            fi
-            if [[ $stamp != "${_AWSESH_EXP-}" ]]; then
+            _awsesh_read_stamp
+            if [[ $_awsesh_stamp != "${_AWSESH_EXP-}" ]]; then
                 _awsesh_sync "$profile"
             fi
         fi
@@ -62,25 +111,29 @@ if [[ $- == *i* ]]; then
         if [[ $_awsesh_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
             _awsesh_ps1
         fi
-        return "$status"
+        \builtin return "$status"
     }
 
-    # $AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:expired`, or
-    # empty when this shell holds no session of profile $1.
+    # $AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:<1m`,
+    # `aws:expired`, or empty when this shell holds no session of profile $1.
+    # Expired keys are unset here: nothing can use them any more.
     _awsesh_segment() {
-        local left name=
+        \builtin local left name=
         AWSESH_PROMPT_SEGMENT=
-        if [[ -z ${_AWSESH_EXP-} || ${AWSESH_PROFILE-} != "$1" ]]; then
-            return 0
+        if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[!0-9]* || ${_AWSESH_FOR-} != "$1" ]]; then
+            \builtin return 0
         fi
         _awsesh_clock
         left=$((_AWSESH_EXP - _awsesh_now))
         if ((left <= 0)); then
             left=expired
-        elif ((left >= 3600)); then
-            left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
-        else
+            _awsesh_unexport
+        elif ((left < 60)); then
+            left='<1m'
+        elif ((left < 3600)); then
             left=$((left / 60))m
+        else
+            left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
         fi
         if [[ $1 != default ]]; then
             name="${1//[!A-Za-z0-9._@-]/?} "
@@ -89,9 +142,9 @@ if [[ $- == *i* ]]; then
     }
 
     # Puts the segment in front of PS1, replacing the one put there before.
-    # The segment holds only [A-Za-z0-9._@:? -], so PS1 expands nothing in it.
+    # The segment holds only [A-Za-z0-9._@:?< -], so PS1 expands nothing in it.
     _awsesh_ps1() {
-        local prefix=
+        \builtin local prefix=
         if [[ -n $_awsesh_ps1_prefix && ${PS1-} == "$_awsesh_ps1_prefix"* ]]; then
             PS1=${PS1#"$_awsesh_ps1_prefix"}
         fi
@@ -102,108 +155,264 @@ if [[ $- == *i* ]]; then
         _awsesh_ps1_prefix=$prefix
     }
 
+    # $_awsesh_margin from AWSESH_REFRESH_MARGIN, read again only when the
+    # variable changed: `600`, `10m`, `1h30m`, `90s`; unset or empty: 300.
+    # Anything else leaves it empty, and `awsesh env --ensure` (which refuses
+    # a margin it cannot use, with one line) decides every time.
+    _awsesh_read_margin() {
+        _awsesh_margin_text=${AWSESH_REFRESH_MARGIN-}
+        _awsesh_margin=
+        if [[ -z $_awsesh_margin_text ]]; then
+            _awsesh_margin=300
+        elif [[ $_awsesh_margin_text =~ $_awsesh_re_secs ]]; then
+            _awsesh_margin=$((10#${BASH_REMATCH[1]}))
+        elif [[ $_awsesh_margin_text =~ $_awsesh_re_hms ]]; then
+            _awsesh_margin=$((10#${BASH_REMATCH[2]:-0} * 3600 + 10#${BASH_REMATCH[4]:-0} * 60 + 10#${BASH_REMATCH[6]:-0}))
+        fi
+    }
+
+    # Whether this shell holds a session of profile $1 with more than the
+    # margin left: then the command runs with no fork.
+    _awsesh_fresh() {
+        if [[ ${AWSESH_REFRESH_MARGIN-} != "$_awsesh_margin_text" ]]; then
+            _awsesh_read_margin
+        fi
+        [[ -n $_awsesh_margin && ${AWSESH_PROFILE-} == "$1" && ${_AWSESH_FOR-} == "$1" &&
+            -n ${_AWSESH_EXP-} && $_AWSESH_EXP != *[!0-9]* ]] || \builtin return 1
+        _awsesh_clock
+        ((_AWSESH_EXP - _awsesh_now > _awsesh_margin))
+    }
+
+    # `awsesh env --ensure` for profile $1, into the caller's `out`. The
+    # shell's AWSESH_REFRESH_MARGIN goes along even when it is not exported;
+    # an empty one (the default, here) does not.
+    _awsesh_ensure() {
+        if [[ -n ${AWSESH_REFRESH_MARGIN-} ]]; then
+            out=$(AWSESH_REFRESH_MARGIN=$AWSESH_REFRESH_MARGIN \builtin command "$_awsesh_bin" \
+                env --ensure --pass-other-sign-in --shell bash "--profile=$1")
+        else
+            out=$(
+                \builtin unset AWSESH_REFRESH_MARGIN
+                \builtin command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash "--profile=$1"
+            )
+        fi
+    }
+
+    _awsesh_noop() { :; }
+
+    # Whether `NAME=value function` keeps the assignment after the function
+    # returns (bash's POSIX mode before bash 5.2 does).
+    _awsesh_assignments_persist() {
+        \builtin local kept
+        \builtin unset _awsesh_probe
+        _awsesh_probe=1 _awsesh_noop
+        kept=${_awsesh_probe-}
+        \builtin unset _awsesh_probe
+        [[ -n $kept ]]
+    }
+
+    # Whether profile $1, named for one command, is the profile this shell is
+    # on: the one its last prompt synced ($_AWSESH_FOR) and $AWS_PROFILE as
+    # the command sees it. An inline `AWS_PROFILE=X cmd` differs from the
+    # first; it is this shell's profile only when the assignment outlives the
+    # command.
+    _awsesh_own_profile() {
+        \builtin local here="${AWS_PROFILE:-default}"
+        [[ $1 == "$here" ]] || \builtin return 1
+        [[ $here == "${_AWSESH_FOR-$here}" ]] || _awsesh_assignments_persist
+    }
+
+    # botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE; awsesh reads
+    # AWS_PROFILE. When they disagree, say so, once for each pair of values.
+    _awsesh_note_default_profile() {
+        \builtin local pair here="${AWS_PROFILE:-default}"
+        [[ -n ${AWS_DEFAULT_PROFILE-} && $AWS_DEFAULT_PROFILE != "${AWS_PROFILE-}" ]] || \builtin return 0
+        pair="$AWS_DEFAULT_PROFILE/${AWS_PROFILE-}"
+        [[ $pair != "${_awsesh_noted_pair-}" ]] || \builtin return 0
+        _awsesh_noted_pair=$pair
+        \builtin printf 'awsesh: AWS_DEFAULT_PROFILE is %s but awsesh uses AWS_PROFILE (%s), and the AWS CLI prefers AWS_DEFAULT_PROFILE; unset AWS_DEFAULT_PROFILE or set it to the same profile\n' \
+            "${AWS_DEFAULT_PROFILE//[!A-Za-z0-9._@-]/?}" "${here//[!A-Za-z0-9._@-]/?}" >&2
+    }
+
     # A profile awsesh does not sign in for (SSO, instance or web identity;
     # `env --ensure` said 3): the command as typed, without a session awsesh
     # exported for another profile, which would win over the profile's own.
     _awsesh_as_typed() {
         (
-            if [[ -n ${AWSESH_PROFILE-} ]]; then
-                \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
-                    AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
-            fi
-            \command "$_awsesh_cmd" "$@"
+            _awsesh_unexport
+            \builtin command "$_awsesh_cmd" "$@"
         )
     }
 
     # Runs the wrapped command with a session of the profile it will use.
     _awsesh_wrap() {
-        local profile='' explicit='' out rc=0
-        local -a args=()
-        # Subcommands that need no session (a first `aws configure` above all).
-        case ${1-} in
-        '' | configure | help | --version | sso)
-            \command "$_awsesh_cmd" "$@"
-            return
-            ;;
+        \builtin local arg profile='' explicit='' want='' sub='' last='' pass='' out='' rc=0 skip=''
+        \builtin local -a args
+        args=()
+        # The profile and the subcommand, in one pass and no copy: the AWS
+        # CLI's global options may stand anywhere, and those that take a
+        # value may stand before the subcommand.
+        for arg in "$@"; do
+            if [[ -n $want ]]; then
+                if [[ $want == profile ]]; then
+                    profile=$arg explicit=1
+                fi
+                want='' last=$arg
+                continue
+            fi
+            case $arg in
+            --profile) want=profile ;;
+            --profile=*) profile=${arg#--profile=} explicit=1 ;;
+            --version) pass=1 ;;
+            --region | --output | --query | --endpoint-url | --color | --ca-bundle | \
+                --cli-read-timeout | --cli-connect-timeout | --cli-binary-format)
+                [[ -n $sub ]] || want=value
+                ;;
+            -*) ;;
+            *) [[ -n $sub ]] || sub=$arg ;;
+            esac
+            last=$arg
+        done
+        # What needs no session runs as typed: `configure` (how keys get
+        # there), `help` and `… help`, `--version`, the CLI's own sign-in
+        # commands, and a line the CLI will refuse anyway.
+        case $sub in
+        '' | configure | help | sso | login | logout) pass=1 ;;
         esac
-        while (($# > 0)); do
-            case $1 in
-            --profile)
-                if (($# > 1)); then
-                    profile=$2
-                    explicit=1
-                    shift 2
+        if [[ -n $pass || $want == profile || $last == help ]]; then
+            \builtin command "$_awsesh_cmd" "$@"
+            \builtin return
+        fi
+        _awsesh_note_default_profile
+        [[ -n $explicit ]] || profile=${AWS_PROFILE:-default}
+        if [[ -n $explicit ]]; then
+            # The AWS CLI ignores credentials in the environment when it is
+            # given --profile: the flag goes, AWS_PROFILE names the profile.
+            for arg in "$@"; do
+                if [[ -n $skip ]]; then
+                    skip=''
                     continue
                 fi
-                ;;
-            --profile=*)
-                profile=${1#--profile=}
-                explicit=1
-                shift
-                continue
-                ;;
-            esac
-            args+=("$1")
-            shift
-        done
-        if [[ -z $explicit ]]; then
-            profile=${AWS_PROFILE:-default}
-            if [[ -n ${_AWSESH_EXP-} && ${AWSESH_PROFILE-} == "$profile" ]]; then
-                _awsesh_clock
-                if ((_AWSESH_EXP - _awsesh_now > _awsesh_margin)); then
-                    \command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
-                    return
+                case $arg in
+                --profile) skip=1 && continue ;;
+                --profile=*) continue ;;
+                esac
+                args+=("$arg")
+            done
+        fi
+        if _awsesh_own_profile "$profile"; then
+            if ! _awsesh_fresh "$profile"; then
+                _awsesh_ensure "$profile" || rc=$?
+                if ((rc == 3)); then
+                    _awsesh_as_typed "$@"
+                    \builtin return
                 fi
+                ((rc == 0)) || \builtin return "$rc"
+                \builtin eval "$out"
             fi
-        fi
-        out=$(\command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash --profile "$profile") || rc=$?
-        if ((rc == 3)); then
             if [[ -n $explicit ]]; then
-                args=(--profile "$profile" ${args[@]+"${args[@]}"})
+                \builtin command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
+            else
+                \builtin command "$_awsesh_cmd" "$@"
             fi
-            _awsesh_as_typed ${args[@]+"${args[@]}"}
-            return
+            \builtin return
         fi
-        ((rc == 0)) || return "$rc"
-        if [[ -z $explicit ]]; then
-            \builtin eval "$out"
-            \command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
-            return
+        # Another profile than this shell's: its session for this one command
+        # only, in a subshell, so that this shell keeps what it holds.
+        _awsesh_ensure "$profile" || rc=$?
+        if ((rc == 3)); then
+            _awsesh_as_typed "$@"
+            \builtin return
         fi
-        # An explicit profile: its session for this one command only. The
-        # AWS CLI ignores credentials in the environment when it is given
-        # --profile, so the flag goes and AWS_PROFILE names the profile.
+        ((rc == 0)) || \builtin return "$rc"
+        [[ -n $explicit ]] || args=("$@")
         (
             \builtin eval "$out"
-            export AWS_PROFILE="$profile"
-            \command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
+            # shellcheck disable=SC2030 # for this one command, on purpose
+            \builtin export AWS_PROFILE="$profile"
+            \builtin command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
         )
     }
 
-    # `awsesh login|logout` also update this shell; the rest passes through.
-    awsesh() {
-        local arg out
+    # For `awsesh doctor`: whether the hook is still in PROMPT_COMMAND, where
+    # bash will call it (yes/no).
+    _awsesh_doctor_hook() {
+        \builtin local entry
+        for entry in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
+            if [[ $entry =~ $_awsesh_re_hook ]]; then
+                \builtin printf yes
+                \builtin return
+            fi
+        done
+        \builtin printf no
+    }
+
+    # For `awsesh doctor`: what the wrapped command's name runs (wrapper,
+    # alias, function, builtin, keyword, file, none).
+    _awsesh_doctor_cmd() {
+        \builtin local kind
+        kind=$(\builtin type -t -- "$_awsesh_cmd" 2>/dev/null) || kind=none
+        if [[ $kind == function && $(\builtin declare -f -- "$_awsesh_cmd") == *_awsesh_wrap* ]]; then
+            kind=wrapper
+        fi
+        \builtin printf '%s' "${kind:-none}"
+    }
+
+    # `awsesh login|logout` also update this shell; `awsesh doctor` is told
+    # what only the shell knows; the rest passes through.
+    function awsesh {
+        \builtin local arg profile='' explicit='' want='' out
         case ${1-} in
         login | logout)
             for arg in "$@"; do
+                if [[ -n $want ]]; then
+                    profile=$arg explicit=1 want=''
+                    continue
+                fi
                 case $arg in
                 -h | --help | -V | --version | --shell | --shell=*)
-                    \command "$_awsesh_bin" "$@"
-                    return
+                    \builtin command "$_awsesh_bin" "$@"
+                    \builtin return
                     ;;
+                --profile | -p) want=1 ;;
+                --profile=*) profile=${arg#--profile=} explicit=1 ;;
+                -p=*) profile=${arg#-p=} explicit=1 ;;
+                -p?*) profile=${arg#-p} explicit=1 ;;
                 esac
             done
-            out=$(\command "$_awsesh_bin" "$@" --shell bash) || return
+            # shellcheck disable=SC2031 # the wrapper's subshell changed its own
+            [[ -n $explicit ]] || profile=${AWS_PROFILE:-default}
+            if [[ $1 == login ]] && ! _awsesh_own_profile "$profile"; then
+                # Another profile than this shell's: logged in, not loaded.
+                \builtin command "$_awsesh_bin" "$@"
+                \builtin return
+            fi
+            out=$(\builtin command "$_awsesh_bin" "$@" --shell bash) || \builtin return
             \builtin eval "$out"
+            ;;
+        doctor)
+            AWSESH_HOOK=bash AWSESH_HOOK_REGISTERED=$(_awsesh_doctor_hook) \
+                AWSESH_HOOK_CMD=$_awsesh_cmd AWSESH_HOOK_CMD_IS=$(_awsesh_doctor_cmd) \
+                \builtin command "$_awsesh_bin" "$@"
             ;;
         *)
             # AWSESH_HOOK tells `awsesh doctor` that this shell has the hook.
-            AWSESH_HOOK=bash \command "$_awsesh_bin" "$@"
+            AWSESH_HOOK=bash \builtin command "$_awsesh_bin" "$@"
             ;;
         esac
     }
 
-    \builtin eval "$_awsesh_cmd() { _awsesh_wrap \"\$@\"; }"
+    # The wrapper. An alias of the same name would be expanded before the
+    # function is looked up: one that starts with the command itself (`alias
+    # aws='aws --no-cli-pager'`) reaches the wrapper and stays, any other goes.
+    if ((BASH_VERSINFO[0] >= 4)) && [[ -n ${BASH_ALIASES[$_awsesh_cmd]+set} ]]; then
+        case ${BASH_ALIASES[$_awsesh_cmd]} in
+        "$_awsesh_cmd" | "$_awsesh_cmd "*) ;;
+        *) \builtin unalias -- "$_awsesh_cmd" ;;
+        esac
+    fi
+    # `function NAME` is not alias-expanded.
+    \builtin eval "function $_awsesh_cmd { _awsesh_wrap \"\$@\"; }"
 
     # The hook runs last in PROMPT_COMMAND (string, or bash >= 5.1 array), once.
     case $(\builtin declare -p PROMPT_COMMAND 2>/dev/null) in
@@ -232,7 +441,7 @@ fi
 # as `complete -C aws_completer aws` (so load awsesh after it), or to the one
 # bash-completion loads on demand. Self-contained: it only reads
 # $_awsesh_bin and $_awsesh_cmd from the script above.
-if [[ $- == *i* ]]; then
+if [[ $- == *i* && -n ${BASH_VERSION-} && -z ${ZSH_VERSION-} ]]; then
 
     # The command's completion before awsesh's, as `complete -p` prints it.
     # Loaded again, the one saved the first time stays.

@@ -1,5 +1,5 @@
 //! Durations as users type them (`12h`, `90m`, `1h30m`, `3600`) and time
-//! left as the prompt shows it (`11h42m`, `42m`, `expired`).
+//! left as the prompt shows it (`11h42m`, `42m`, `<1m`, `expired`).
 
 use crate::error::{Error, Result};
 
@@ -63,10 +63,15 @@ pub fn short(seconds: u64) -> String {
     }
 }
 
-/// `11h42m` at or above an hour, `42m` below, `expired` at or below zero.
+/// `11h42m` at or above an hour, `42m` below, `<1m` under a minute (not
+/// `0m`, which reads as over), `expired` at or below zero — as the shell
+/// hooks print it.
 pub fn time_left(seconds: i64) -> String {
     if seconds <= 0 {
         return "expired".to_string();
+    }
+    if seconds < 60 {
+        return "<1m".to_string();
     }
     let minutes = seconds / 60;
     if minutes >= 60 {
@@ -115,7 +120,9 @@ mod tests {
         assert_eq!(time_left(11 * 3600 + 42 * 60 + 59), "11h42m");
         assert_eq!(time_left(3600), "1h00m");
         assert_eq!(time_left(42 * 60 + 5), "42m");
-        assert_eq!(time_left(59), "0m");
+        assert_eq!(time_left(60), "1m");
+        assert_eq!(time_left(59), "<1m");
+        assert_eq!(time_left(1), "<1m");
         assert_eq!(time_left(0), "expired");
         assert_eq!(time_left(-5), "expired");
     }

@@ -80,3 +80,178 @@ fn doctor_sees_the_hook_of_the_shell_it_runs_from() {
         );
     }
 }
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Creates a virtual MFA device and enables it for `user`; returns its serial.
+fn add_mfa_device(moto: &support::Moto, user: &str) -> String {
+    let device = support::unique_name("dev");
+    // aws CLI v1 insists on writing the QR code somewhere.
+    let outfile = std::env::temp_dir().join(format!("{device}.png"));
+    let out = moto
+        .aws_admin(&[
+            "iam",
+            "create-virtual-mfa-device",
+            "--virtual-mfa-device-name",
+            &device,
+            "--outfile",
+            outfile.to_str().unwrap(),
+            "--bootstrap-method",
+            "QRCodePNG",
+        ])
+        .expect("iam create-virtual-mfa-device");
+    let _ = std::fs::remove_file(&outfile);
+    let serial = json(&out)["VirtualMFADevice"]["SerialNumber"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    moto.aws_admin(&[
+        "iam",
+        "enable-mfa-device",
+        "--user-name",
+        user,
+        "--serial-number",
+        &serial,
+        "--authentication-code1",
+        "123456",
+        "--authentication-code2",
+        "654321",
+    ])
+    .expect("iam enable-mfa-device");
+    serial
+}
+
+/// `doctor` with XDG_CONFIG_HOME in the sandbox; returns (status, stdout).
+fn doctor(sandbox: &Sandbox, extra: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = sandbox.awsesh(&["doctor"]);
+    cmd.env("XDG_CONFIG_HOME", sandbox.path("xdg-config"));
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A profile without mfa_serial: doctor asks IAM whether the user has a
+/// device (and remembers nothing itself); a device found by an earlier
+/// login is reported as remembered.
+#[test]
+fn doctor_checks_the_mfa_device_through_iam() {
+    let Some(moto) = moto() else { return };
+    let user = support::unique_name("doc");
+    let (access_key_id, secret) = moto.create_user_with_key(&user);
+    let sandbox = Sandbox::empty(&moto.endpoint, &access_key_id, "");
+    sandbox.write_credentials(&format!(
+        "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}\n"
+    ));
+    sandbox.write_config("[default]\nregion = us-east-1\n");
+
+    let (code, out) = doctor(&sandbox, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "FAIL  IAM user {user} has no MFA device, and profile default names none — fix: assign a virtual MFA device"
+        )),
+        "{out}"
+    );
+
+    let serial = add_mfa_device(moto, &user);
+    let (_, out) = doctor(&sandbox, &[]);
+    assert!(
+        out.contains(&format!(
+            "ok    MFA device {serial} (found through IAM; pin it with `mfa_serial = {serial}` in [default])"
+        )),
+        "{out}"
+    );
+    let memory = sandbox.path("xdg-config/awsesh/mfa-devices.json");
+    assert!(!memory.exists(), "doctor remembered the device itself");
+    assert_eq!(moto.count_calls("ListMFADevices", &access_key_id), 2);
+
+    // A login discovers and remembers it; doctor then asks IAM nothing.
+    let out = sandbox
+        .awsesh(&["login"])
+        .env("TOTP_CODE", "500001")
+        .env("XDG_CONFIG_HOME", sandbox.path("xdg-config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, out) = doctor(&sandbox, &[]);
+    assert!(
+        out.contains(&format!(
+            "ok    MFA device {serial} (remembered: found through IAM earlier; pin it with `mfa_serial = {serial}` in [default])"
+        )),
+        "{out}"
+    );
+    assert_eq!(moto.count_calls("ListMFADevices", &access_key_id), 3);
+}
+
+/// botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE: doctor says so
+/// when they name different profiles, or when it is set alone.
+#[test]
+fn doctor_tells_of_aws_default_profile() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let line = "FAIL  AWS_DEFAULT_PROFILE is work but awsesh uses AWS_PROFILE";
+    let (_, out) = doctor(&sandbox, &[("AWS_DEFAULT_PROFILE", "work")]);
+    assert!(
+        out.contains(&format!(
+            "{line} (default), and the AWS CLI prefers AWS_DEFAULT_PROFILE — fix: "
+        )),
+        "{out}"
+    );
+    let (_, out) = doctor(
+        &sandbox,
+        &[("AWS_DEFAULT_PROFILE", "work"), ("AWS_PROFILE", "default")],
+    );
+    assert!(out.contains(line), "{out}");
+    let (_, out) = doctor(
+        &sandbox,
+        &[
+            ("AWS_DEFAULT_PROFILE", "default"),
+            ("AWS_PROFILE", "default"),
+        ],
+    );
+    assert!(!out.contains("AWS_DEFAULT_PROFILE"), "{out}");
+    let (code, out) = doctor(&sandbox, &[]);
+    assert!(!out.contains("AWS_DEFAULT_PROFILE"), "{out}");
+    assert_eq!(code, 1, "only the hook fails outside a shell: {out}");
+}
+
+/// The zsh script's shell function run from bash (as when zsh's init line
+/// was loaded there by hand): doctor names the script and the right line.
+#[test]
+fn doctor_sees_the_script_of_another_shell() {
+    if which("bash").is_none() {
+        support::missing("bash");
+        return;
+    }
+    let sandbox = Sandbox::empty(
+        "http://127.0.0.1:9",
+        "AKIAAAAAAAAAAAAAAAAA",
+        "arn:aws:iam::1:mfa/u",
+    );
+    // `; true`: bash must not exec awsesh in its own place.
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", "AWSESH_HOOK=zsh \"$BIN\" doctor; true"])
+        .env_clear()
+        .envs(sandbox.env())
+        .env("BIN", support::BIN)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains(
+            "FAIL  the zsh script is loaded in bash — fix: put `eval \"$(awsesh init bash)\"` in ~/.bashrc instead of the zsh line"
+        ),
+        "{out}"
+    );
+}

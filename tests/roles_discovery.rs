@@ -430,11 +430,17 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
         serial.as_str()
     );
 
-    // doctor follows the role to its source profile's keys and device.
-    let (_, out, _) = sandbox.run(&["doctor", "--profile", "r"]);
+    // doctor follows the role to its source profile's keys and device,
+    // which it reports as remembered.
+    let out = sandbox
+        .awsesh(&["doctor", "--profile", "r"])
+        .env("XDG_CONFIG_HOME", &config_home)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
     for line in [
         format!("ok    role {arn} through source profile default"),
-        "ok    no mfa_serial: awsesh finds the MFA device through IAM".to_string(),
+        format!("ok    MFA device {serial} (remembered: found through IAM earlier"),
         format!("ok    long-term keys found ({})", sandbox.access_key_id),
     ] {
         assert!(out.contains(&line), "{line} in {out}");

@@ -75,7 +75,7 @@ fn render(sb: &Sandbox, exe: &Path, shell: &str, v: &Variant) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@", "@MARGIN@"] {
+    for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@"] {
         assert!(
             !text.contains(placeholder),
             "{placeholder} left in the {shell} script"
@@ -335,10 +335,12 @@ fn segment_format_and_prompt_prefix_in_every_shell() {
     let sb = offline();
     let stamp = sb.path("stamp");
     // (seconds left, profile, segment); bash's and zsh's profile is `export`ed.
-    let cases: [(i64, &str, &str); 5] = [
+    let cases: [(i64, &str, &str); 7] = [
         (11 * 3600 + 5 * 60 + 30, "default", "aws:11h05m"),
         (12 * 3600 + 30, "default", "aws:12h00m"),
         (42 * 60 + 30, "prod", "aws:prod 42m"),
+        (90, "default", "aws:1m"),
+        (30, "default", "aws:<1m"),
         (-5, "default", "aws:expired"),
         (3600 + 90, "we$i'r\\d", "aws:we?i?r?d 1h01m"),
     ];
@@ -417,5 +419,88 @@ fn starship_prompt_is_left_alone() {
         let out = String::from_utf8_lossy(&out.stdout);
         assert!(out.contains("seg=[aws:42m]\n"), "{shell}: {out}");
         assert!(out.contains("ps1=[base> ]"), "{shell}: {out}");
+    }
+}
+
+/// The bash script parses in zsh and the zsh script in bash: a shell
+/// evaluating the other's script must get as far as its first line, which
+/// says which line to use instead.
+#[test]
+fn bash_and_zsh_scripts_parse_in_each_other() {
+    if !have("bash") || !have("zsh") {
+        return;
+    }
+    let sb = offline();
+    let exe = odd_binary(&sb);
+    for v in &VARIANTS {
+        for (script, parser) in [("bash", "zsh"), ("zsh", "bash")] {
+            let file = render(&sb, &exe, script, v);
+            let out = Command::new(parser).arg("-n").arg(&file).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{parser} cannot parse the {script} script ({}): {}",
+                v.cmd,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// fish without `path` (before 3.5) reads the clock from `date`: slower,
+/// same segment.
+#[test]
+fn fish_without_path_falls_back_to_date() {
+    if !have("fish") {
+        return;
+    }
+    let sb = offline();
+    let stamp = sb.path("stamp");
+    let v = Variant {
+        cmd: "aws",
+        prompt: true,
+        margin: "300",
+    };
+    let script = render(&sb, Path::new(BIN), "fish", &v);
+    let body = steady_state_body("fish", 42 * 60 + 30, "default", &stamp).replacen(
+        "source $argv[1];",
+        "source $argv[1]; set -g _awsesh_clock;",
+        1,
+    );
+    assert!(body.contains("set -g _awsesh_clock;"));
+    let (code, out, err) = run(
+        &sb,
+        "fish",
+        &["--no-config", "-i", "-c", &body, script.to_str().unwrap()],
+    );
+    assert!(code == 0 && real_errors(&err).is_empty(), "{err}\n{out}");
+    assert!(out.contains("seg=[aws:42m]\n"), "{out}");
+}
+
+/// `fish --no-execute` parses the fish script, raw and rendered, without a
+/// word.
+#[test]
+fn fish_parses_the_fish_script() {
+    if !have("fish") {
+        return;
+    }
+    let sb = offline();
+    let exe = odd_binary(&sb);
+    let raw = concat!(env!("CARGO_MANIFEST_DIR"), "/shell/awsesh.fish");
+    let mut files = vec![PathBuf::from(raw)];
+    for v in &VARIANTS {
+        files.push(render(&sb, &exe, "fish", v));
+    }
+    for file in files {
+        let out = Command::new("fish")
+            .arg("--no-execute")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "fish --no-execute {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -1,10 +1,19 @@
 //! `awsesh doctor`: one line per check, with a fix for each failure.
+//!
+//! What only the shell knows comes from the shell function `awsesh`, which
+//! sets these for this one call: `AWSESH_HOOK` (the shell whose script is
+//! loaded), `AWSESH_HOOK_REGISTERED` (`yes`/`no`: the hook is still where the
+//! shell calls it), `AWSESH_HOOK_CMD` and `AWSESH_HOOK_CMD_IS` (what the
+//! wrapped command's name runs: `wrapper`, `alias`, `function`, …).
 
 use std::process::ExitCode;
 
-use crate::cli::DoctorArgs;
+use crate::cli::{DoctorArgs, Shell};
 use crate::error::Result;
+use crate::longterm::LongTermKeys;
 use crate::profile::Profile;
+use crate::shell::init::{init_line, name};
+use crate::text::printable;
 
 struct Report {
     failed: bool,
@@ -28,29 +37,43 @@ impl Report {
     }
 }
 
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn shell_named(name: &str) -> Option<Shell> {
+    match name {
+        "bash" => Some(Shell::Bash),
+        "zsh" => Some(Shell::Zsh),
+        "fish" => Some(Shell::Fish),
+        _ => None,
+    }
+}
+
+/// The shell that ran us, from the parent process's name (Linux).
+fn parent_shell() -> Option<Shell> {
+    let parent = std::os::unix::process::parent_id();
+    let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+    shell_named(comm.trim_end())
+}
+
 pub fn run(args: DoctorArgs) -> Result<ExitCode> {
-    let name = crate::profile::resolve_name(args.profile.profile.as_deref());
-    let shown = crate::text::printable(&name);
+    let profile_name = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let shown = printable(&profile_name);
     let mut report = Report {
         failed: false,
         out: String::new(),
     };
 
-    // The shell function `awsesh` sets AWSESH_HOOK when it runs us.
-    match std::env::var("AWSESH_HOOK") {
-        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::text::printable(&shell))),
-        _ => report.fail(
-            "shell hook not active in this shell",
-            "add `eval \"$(awsesh init bash)\"` (or zsh; fish: `awsesh init fish | source`) to your rc file and open a new terminal",
-        ),
-    }
+    check_shell(&mut report);
+    check_default_profile(&mut report);
 
     match crate::store::dir::prepare() {
         Ok(dir) => report.ok(&format!("runtime directory {} is private", dir.display())),
         Err(e) => report.error(&e),
     }
 
-    let profile = match Profile::load(&name) {
+    let profile = match Profile::load(&profile_name) {
         Ok(p) => {
             report.ok(&format!("profile {shown} found"));
             Some(p)
@@ -65,46 +88,10 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         report.ok(&format!(
             "profile {shown} signs in through `{key}`: awsesh leaves it to the AWS CLI"
         ));
-    } else if let Some(profile) = profile {
-        // A role profile's device and keys are its source profile's.
-        let keys_profile = match (&profile.role_arn, &profile.source_profile) {
-            (Some(role_arn), Some(source)) => {
-                report.ok(&format!(
-                    "role {} through source profile {}",
-                    crate::text::printable(role_arn),
-                    crate::text::printable(source)
-                ));
-                match Profile::load(source) {
-                    Ok(source) => Some(source),
-                    Err(e) => {
-                        report.error(&e);
-                        None
-                    }
-                }
-            }
-            (Some(_), None) => {
-                report.fail(
-                    &format!("role profile {shown} has no source_profile"),
-                    &format!(
-                        "add `source_profile = NAME` (a profile with long-term keys) to [{}]",
-                        crate::discovery::section_of(&shown)
-                    ),
-                );
-                None
-            }
-            _ => Some(profile.clone()),
-        };
-        if let Some(keys_profile) = keys_profile {
-            match profile.mfa_serial.as_ref().or(keys_profile.mfa_serial.as_ref()) {
-                Some(device) => {
-                    report.ok(&format!("MFA device {}", crate::text::printable(device)))
-                }
-                None => report.ok(
-                    "no mfa_serial: awsesh finds the MFA device through IAM (GetUser, ListMFADevices) at the next login",
-                ),
-            }
-            check_keys_and_endpoint(&keys_profile, &mut report);
-        }
+    } else if let Some(profile) = profile
+        && let Some(keys_profile) = keys_profile(&profile, &shown, &mut report)
+    {
+        check_keys_device_and_endpoint(&profile, &keys_profile, &mut report);
     }
 
     crate::cmd::emit(&report.out)?;
@@ -115,11 +102,148 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
     })
 }
 
-fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
-    let keys = match crate::longterm::load(profile) {
+/// The hook, as the shell that runs us has it.
+fn check_shell(report: &mut Report) {
+    let Some(script) = var("AWSESH_HOOK") else {
+        report.fail(
+            "shell hook not active in this shell",
+            "add `eval \"$(awsesh init bash)\"` (or zsh; fish: `awsesh init fish | source`) to your rc file and open a new terminal",
+        );
+        return;
+    };
+    let Some(script) = shell_named(&script) else {
+        report.fail(
+            &format!("unknown shell hook `{}`", printable(&script)),
+            "load the init line of your shell again",
+        );
+        return;
+    };
+    let script_name = name(script);
+    match parent_shell() {
+        Some(running) if running != script => {
+            let (line, file) = init_line(running);
+            report.fail(
+                &format!("the {script_name} script is loaded in {}", name(running)),
+                &format!("put `{line}` in {file} instead of the {script_name} line"),
+            );
+            return;
+        }
+        _ => report.ok(&format!("shell hook active ({script_name})")),
+    }
+    // Older scripts do not say; then there is nothing more to check.
+    match var("AWSESH_HOOK_REGISTERED").as_deref() {
+        Some("no") => {
+            let (what, fix) = match script {
+                Shell::Bash => (
+                    "the prompt hook is no longer in PROMPT_COMMAND (set again after the init line)",
+                    "move the init line below the line that sets PROMPT_COMMAND, or append to it (`PROMPT_COMMAND+=(...)`) instead of replacing it",
+                ),
+                Shell::Zsh => (
+                    "the prompt hook is no longer in precmd_functions (reset after the init line)",
+                    "move the init line below whatever sets precmd_functions, or add to it (`add-zsh-hook precmd ...`) instead of replacing it",
+                ),
+                Shell::Fish => (
+                    "the prompt hook is no longer a fish_prompt handler (_awsesh_hook was erased after the init line)",
+                    "move `awsesh init fish | source` to the end of config.fish",
+                ),
+            };
+            report.fail(what, fix);
+        }
+        Some(_) => report.ok("prompt hook registered"),
+        None => {}
+    }
+    let cmd = var("AWSESH_HOOK_CMD")
+        .map(|c| printable(&c))
+        .unwrap_or_else(|| "aws".to_string());
+    match var("AWSESH_HOOK_CMD_IS").as_deref() {
+        None => {}
+        Some("wrapper") => report.ok(&format!("`{cmd}` runs the awsesh wrapper")),
+        Some(kind) => {
+            let what = match kind {
+                "alias" => format!("`{cmd}` is an alias, so the awsesh wrapper never runs"),
+                "function" => format!("`{cmd}` is another shell function, not the awsesh wrapper"),
+                other => format!(
+                    "`{cmd}` runs a {} and not the awsesh wrapper",
+                    printable(other)
+                ),
+            };
+            let (line, _) = init_line(script);
+            report.fail(
+                &what,
+                &format!(
+                    "remove the `{cmd}` alias or function defined after `{line}` in your rc file (or move the init line below it), then open a new terminal"
+                ),
+            );
+        }
+    }
+}
+
+/// botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE: when they differ,
+/// the AWS CLI and awsesh mean different profiles.
+fn check_default_profile(report: &mut Report) {
+    let Some(default) = var("AWS_DEFAULT_PROFILE") else {
+        return;
+    };
+    let profile = var("AWS_PROFILE");
+    if profile.as_deref() == Some(default.as_str()) {
+        return;
+    }
+    let ours = profile.as_deref().unwrap_or("default");
+    report.fail(
+        &format!(
+            "AWS_DEFAULT_PROFILE is {} but awsesh uses AWS_PROFILE ({}), and the AWS CLI prefers AWS_DEFAULT_PROFILE",
+            printable(&default),
+            printable(ours)
+        ),
+        "unset AWS_DEFAULT_PROFILE, or set AWS_PROFILE to the same profile",
+    );
+}
+
+/// The profile whose long-term keys and device a session of `profile` uses:
+/// itself, or a role profile's source profile.
+fn keys_profile(profile: &Profile, shown: &str, report: &mut Report) -> Option<Profile> {
+    match (&profile.role_arn, &profile.source_profile) {
+        (Some(role_arn), Some(source)) => {
+            report.ok(&format!(
+                "role {} through source profile {}",
+                printable(role_arn),
+                printable(source)
+            ));
+            match Profile::load(source) {
+                Ok(source) => Some(source),
+                Err(e) => {
+                    report.error(&e);
+                    None
+                }
+            }
+        }
+        (Some(_), None) => {
+            report.fail(
+                &format!("role profile {shown} has no source_profile"),
+                &format!(
+                    "add `source_profile = NAME` (a profile with long-term keys) to [{}]",
+                    crate::discovery::section_of(shown)
+                ),
+            );
+            None
+        }
+        _ => Some(profile.clone()),
+    }
+}
+
+fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, report: &mut Report) {
+    let keys = match crate::longterm::load(keys_profile) {
         Ok(keys) => {
             report.ok(&format!("long-term keys found ({})", keys.access_key_id));
             keys
+        }
+        // Keys that already are a session: not a failure, just not awsesh's.
+        Err(crate::error::Error::NotForAwsesh { key, .. }) => {
+            report.ok(&format!(
+                "profile {} gets a session from its `{key}` (not long-term keys): awsesh passes it through to the AWS CLI as typed",
+                printable(&keys_profile.name)
+            ));
+            return;
         }
         Err(e) => {
             report.error(&e);
@@ -130,8 +254,17 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
         report.fail("cannot start the async runtime", "report a bug");
         return;
     };
-    let region = profile.region_or_default();
-    if let Some(partition) = profile.partition()
+    // A role's device may sit on the role profile or on its source profile.
+    match profile
+        .mfa_serial
+        .as_ref()
+        .or(keys_profile.mfa_serial.as_ref())
+    {
+        Some(device) => report.ok(&format!("MFA device {}", printable(device))),
+        None => check_device_through_iam(&runtime, keys_profile, &keys, report),
+    }
+    let region = keys_profile.region_or_default();
+    if let Some(partition) = keys_profile.partition()
         && partition != crate::partition::Partition::Aws
     {
         report.ok(&format!(
@@ -142,10 +275,10 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
     }
     let checked = runtime.block_on(async {
         let sts = crate::sts::Sts::connect(
-            &profile.name,
+            &keys_profile.name,
             region,
             keys.credentials(),
-            profile.ca_bundle.as_deref(),
+            keys_profile.ca_bundle.as_deref(),
         )
         .await?;
         let arn = sts.caller_identity().await?;
@@ -154,5 +287,64 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
     match checked {
         Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
         Err(e) => report.error(&e),
+    }
+}
+
+/// No `mfa_serial`: the device remembered from an earlier discovery, else
+/// what IAM says now (nothing is remembered here; the next login does that).
+fn check_device_through_iam(
+    runtime: &tokio::runtime::Runtime,
+    profile: &Profile,
+    keys: &LongTermKeys,
+    report: &mut Report,
+) {
+    let shown = printable(&profile.name);
+    let section = crate::discovery::section_of(&shown);
+    let pin = |device: &str| format!("pin it with `mfa_serial = {device}` in [{section}]");
+    if let Some(device) = crate::discovery::remembered(&profile.name, &keys.access_key_id) {
+        report.ok(&format!(
+            "MFA device {device} (remembered: found through IAM earlier; {})",
+            pin(&device)
+        ));
+        return;
+    }
+    let found = runtime.block_on(crate::sts::list_mfa_devices(
+        &profile.name,
+        profile.region_or_default(),
+        keys.credentials(),
+        profile.ca_bundle.as_deref(),
+    ));
+    match found {
+        Ok(found) => match found.serials.as_slice() {
+            [] => report.fail(
+                &format!(
+                    "IAM user {} has no MFA device, and profile {shown} names none",
+                    printable(&found.user)
+                ),
+                "assign a virtual MFA device to the user (IAM console: Security credentials, Assign MFA device)",
+            ),
+            [one] => report.ok(&format!(
+                "MFA device {} (found through IAM; {})",
+                printable(one),
+                pin(&printable(one))
+            )),
+            several => report.fail(
+                &format!(
+                    "IAM user {} has several MFA devices ({})",
+                    printable(&found.user),
+                    printable(&several.join(", "))
+                ),
+                &format!("choose one with `mfa_serial = <one of them>` in [{section}]"),
+            ),
+        },
+        Err(e) => report.fail(
+            &format!(
+                "profile {shown} names no MFA device and IAM could not list them: {}",
+                printable(&e.to_string())
+            ),
+            &format!(
+                "add `mfa_serial = arn:aws:iam::<account>:mfa/<name>` to [{section}], or allow iam:GetUser and iam:ListMFADevices"
+            ),
+        ),
     }
 }

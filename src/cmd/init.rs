@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, Shell};
 use crate::error::{Error, Result};
-use crate::shell::init::{InitOptions, render, valid_cmd};
+use crate::shell::init::{InitOptions, render, valid_cmd, wrong_shell_message};
 
 /// How the script calls us: the name as typed when it came from PATH (so an
 /// upgrade that moves the binary keeps working), else the path as given made
@@ -33,12 +33,46 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             crate::text::printable(&args.cmd)
         )));
     }
+    if let Some(running) = evaluating_shell().filter(|&s| s != args.shell) {
+        return Err(Error::Other(
+            wrong_shell_message(args.shell, running)
+                .trim_start_matches("awsesh: ")
+                .to_string(),
+        ));
+    }
     let options = InitOptions {
         exe: self_path(),
         cmd: args.cmd,
         prompt: !args.no_prompt,
-        margin_secs: crate::refresh::margin_secs()?,
     };
     crate::cmd::emit(&render(args.shell, &options))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shell about to evaluate our output, when that is plain: stdout is a
+/// pipe (`eval "$(awsesh init …)"`, `awsesh init … | source`) and the parent
+/// process is bash, zsh or fish. fish cannot parse the bash and zsh scripts,
+/// nor they fish's, so none of them could say which line to use instead; the
+/// bash and zsh scripts also check for each other themselves. Output written
+/// to a file (to be loaded later) is never refused.
+fn evaluating_shell() -> Option<Shell> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    if !std::fs::File::from(stdout)
+        .metadata()
+        .ok()?
+        .file_type()
+        .is_fifo()
+    {
+        return None;
+    }
+    let parent = std::os::unix::process::parent_id();
+    let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+    match comm.trim_end() {
+        "bash" => Some(Shell::Bash),
+        "zsh" => Some(Shell::Zsh),
+        "fish" => Some(Shell::Fish),
+        _ => None,
+    }
 }

@@ -1,6 +1,8 @@
 //! The lines `eval` runs in a shell: exports of a session, unsets, and the
 //! hook's private variables. Variable names come from a fixed list; every
-//! value goes through `quote`.
+//! value goes through `quote`. bash and zsh expand aliases in what `eval`
+//! parses, so builtins are called as `\builtin NAME`, which neither an alias
+//! nor a function of that name can take over.
 
 use crate::cli::Shell;
 use crate::shell::quote;
@@ -31,7 +33,9 @@ impl Lines {
     pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
         let value = quote::for_shell(self.shell, value);
         match self.shell {
-            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("export {name}={value};\n")),
+            Shell::Bash | Shell::Zsh => self
+                .out
+                .push_str(&format!("\\builtin export {name}={value};\n")),
             Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
         }
         self
@@ -53,7 +57,7 @@ impl Lines {
         }
         let list = names.join(" ");
         match self.shell {
-            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("unset {list};\n")),
+            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("\\builtin unset {list};\n")),
             Shell::Fish => self.out.push_str(&format!("set -e {list};\n")),
         }
         self
@@ -71,5 +75,35 @@ impl Lines {
 
     pub fn finish(self) -> String {
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_lines_escape_alias_expansion() {
+        let mut lines = Lines::new(Shell::Bash);
+        lines
+            .export("AWSESH_PROFILE", "a'b")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "\\builtin export AWSESH_PROFILE='a'\\''b';\n_AWSESH_EXP='1';\n\\builtin unset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn fish_lines_use_set() {
+        let mut lines = Lines::new(Shell::Fish);
+        lines
+            .export("AWSESH_PROFILE", "x\\")
+            .unset(&["_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "set -gx AWSESH_PROFILE 'x\\\\';\nset -e _AWSESH_EXP;\n"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The init scripts: real, lintable files under `shell/` with placeholders
-//! (`@AWSESH@`, `@CMD@`, `@PROMPT@`, `@MARGIN@`) filled in here.
+//! (`@AWSESH@`, `@CMD@`, `@PROMPT@`) filled in here. The refresh margin is
+//! not one of them: the scripts read `AWSESH_REFRESH_MARGIN` when it changes.
 
 use crate::cli::Shell;
 use crate::shell::quote;
@@ -17,8 +18,6 @@ pub struct InitOptions {
     pub cmd: String,
     /// Whether the segment goes into the prompt.
     pub prompt: bool,
-    /// A session with less than this left is refreshed before running `cmd`.
-    pub margin_secs: u64,
 }
 
 fn template(shell: Shell) -> &'static str {
@@ -36,7 +35,35 @@ pub fn render(shell: Shell, opts: &InitOptions) -> String {
         .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
         .replace("@CMD@", &opts.cmd)
         .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
-        .replace("@MARGIN@", &opts.margin_secs.to_string())
+}
+
+/// The line that loads the integration in `shell`, and the file it goes in.
+pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
+    match shell {
+        Shell::Bash => ("eval \"$(awsesh init bash)\"", "~/.bashrc"),
+        Shell::Zsh => ("eval \"$(awsesh init zsh)\"", "~/.zshrc"),
+        Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
+    }
+}
+
+/// What a shell evaluating another shell's script is told, in one line (the
+/// scripts of bash and zsh print the same words themselves).
+pub fn wrong_shell_message(script: Shell, running: Shell) -> String {
+    let (line, file) = init_line(running);
+    format!(
+        "awsesh: `awsesh init {}` is for {}, but this shell is {}: put `{line}` in {file} instead",
+        name(script),
+        name(script),
+        name(running)
+    )
+}
+
+pub fn name(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Bash => "bash",
+        Shell::Zsh => "zsh",
+        Shell::Fish => "fish",
+    }
 }
 
 /// The names `render` accepts for the wrapper function.
@@ -52,12 +79,11 @@ pub fn valid_cmd(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn opts(exe: &str, cmd: &str, prompt: bool, margin: u64) -> InitOptions {
+    fn opts(exe: &str, cmd: &str, prompt: bool) -> InitOptions {
         InitOptions {
             exe: exe.into(),
             cmd: cmd.into(),
             prompt,
-            margin_secs: margin,
         }
     }
 
@@ -66,8 +92,8 @@ mod tests {
     #[test]
     fn every_placeholder_is_replaced() {
         for shell in SHELLS {
-            let out = render(shell, &opts("awsesh", "aws", true, 300));
-            for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@", "@MARGIN@"] {
+            let out = render(shell, &opts("awsesh", "aws", true));
+            for placeholder in ["@AWSESH@", "@CMD@", "@PROMPT@"] {
                 assert!(
                     template(shell).contains(placeholder),
                     "{shell:?} lacks {placeholder}"
@@ -80,14 +106,14 @@ mod tests {
     #[test]
     fn binary_path_is_quoted_for_the_shell() {
         let exe = r"/opt/it's $(here)\bin/awsesh";
-        let bash = render(Shell::Bash, &opts(exe, "aws", true, 300));
+        let bash = render(Shell::Bash, &opts(exe, "aws", true));
         assert!(
             bash.contains(r"_awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"),
             "{bash}"
         );
-        let zsh = render(Shell::Zsh, &opts(exe, "aws", true, 300));
+        let zsh = render(Shell::Zsh, &opts(exe, "aws", true));
         assert!(zsh.contains(r"typeset -g _awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"));
-        let fish = render(Shell::Fish, &opts(exe, "aws", true, 300));
+        let fish = render(Shell::Fish, &opts(exe, "aws", true));
         assert!(
             fish.contains(r"set -g _awsesh_bin '/opt/it\'s $(here)\\bin/awsesh'"),
             "{fish}"
@@ -95,18 +121,27 @@ mod tests {
     }
 
     #[test]
-    fn command_name_prompt_flag_and_margin_are_filled_in() {
-        let bash = render(Shell::Bash, &opts("awsesh", "aws2", false, 900));
+    fn command_name_and_prompt_flag_are_filled_in() {
+        let bash = render(Shell::Bash, &opts("awsesh", "aws2", false));
         assert!(bash.contains("_awsesh_cmd=aws2\n"));
         assert!(bash.contains("_awsesh_prompt=0\n"));
-        assert!(bash.contains("_awsesh_margin=900\n"));
-        let zsh = render(Shell::Zsh, &opts("awsesh", "aws2", true, 0));
+        let zsh = render(Shell::Zsh, &opts("awsesh", "aws2", true));
         assert!(zsh.contains("typeset -g _awsesh_cmd=aws2\n"));
         assert!(zsh.contains("typeset -g _awsesh_prompt=1\n"));
-        assert!(zsh.contains("typeset -g _awsesh_margin=0\n"));
-        let fish = render(Shell::Fish, &opts("awsesh", "my-aws", true, 300));
+        let fish = render(Shell::Fish, &opts("awsesh", "my-aws", true));
         assert!(fish.contains("function my-aws --wraps my-aws "));
-        assert!(fish.contains("set -g _awsesh_margin 300\n"));
+    }
+
+    /// The bash and zsh scripts print the wrong-shell line themselves: the
+    /// same words as the binary's.
+    #[test]
+    fn scripts_carry_the_wrong_shell_message() {
+        let bash = render(Shell::Bash, &opts("awsesh", "aws", true));
+        let zsh = render(Shell::Zsh, &opts("awsesh", "aws", true));
+        let in_zsh = format!("'{}'", wrong_shell_message(Shell::Bash, Shell::Zsh));
+        let in_bash = format!("'{}'", wrong_shell_message(Shell::Zsh, Shell::Bash));
+        assert!(bash.contains(&in_zsh), "{in_zsh}");
+        assert!(zsh.contains(&in_bash), "{in_bash}");
     }
 
     #[test]
