@@ -56,11 +56,16 @@ pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
 }
 
 impl LockGuard {
+    /// Writes who holds the lock in one write, then cuts what an earlier
+    /// holder left after it: a waiter (or a holder killed at any point)
+    /// never leaves a half-written name.
     fn record_holder(&mut self) {
         let tty = crate::mfa::tty_name().unwrap_or_else(|| "no tty".to_string());
-        let _ = self.file.set_len(0);
+        let text = format!("pid {}, tty {}", std::process::id(), tty);
         let _ = self.file.seek(SeekFrom::Start(0));
-        let _ = write!(self.file, "pid {}, tty {}", std::process::id(), tty);
+        if self.file.write_all(text.as_bytes()).is_ok() {
+            let _ = self.file.set_len(text.len() as u64);
+        }
     }
 }
 

@@ -55,8 +55,11 @@ pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 /// saying what was run and what it had printed.
 pub fn output_within(cmd: &mut Command, deadline: Duration) -> std::process::Output {
     use std::io::Read;
-    let what =
-        format!("{:?}", cmd.get_program()) + &format!(" {:?}", cmd.get_args().collect::<Vec<_>>());
+    let what: String = (format!("{:?}", cmd.get_program())
+        + &format!(" {:?}", cmd.get_args().collect::<Vec<_>>()))
+        .chars()
+        .take(300)
+        .collect();
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
