@@ -485,3 +485,88 @@ fn logout_all_removes_corrupt_sessions_and_format_1_files() {
     }
     assert!(!dir.join("p-default.session").exists());
 }
+
+/// A symlink at the session path that points at a perfectly valid session
+/// of ours elsewhere is still not read: reads never follow a planted name.
+#[test]
+fn a_symlink_to_a_valid_session_is_not_read() {
+    let (_fake, sandbox, _) = world();
+    let (code, _, err) = sandbox.run(&["login", "--token-code", "111111"]);
+    assert_eq!(code, 0, "{err}");
+    let path = sandbox.store_dir().join("p-default.session");
+    let elsewhere = sandbox.path("valid.session");
+    fs::rename(&path, &elsewhere).unwrap();
+    symlink(&elsewhere, &path).unwrap();
+    for args in [&["env"][..], &["status"]] {
+        let (code, out, err) = behaves(&sandbox, args, "symlink to a valid session");
+        assert_eq!(
+            (code, out.as_str()),
+            (1, ""),
+            "{args:?} followed the symlink: {err}"
+        );
+    }
+    let (_, out, _) = behaves(&sandbox, &["prompt"], "symlink to a valid session");
+    assert_eq!(out, "", "the prompt followed the symlink");
+}
+
+/// A session is only ever its own profile's and its device's, and an
+/// expired one is never handed out.
+#[test]
+fn foreign_and_expired_sessions_are_never_handed_out() {
+    let (_fake, sandbox, _) = world();
+    let (code, _, err) = sandbox.run(&["login", "--token-code", "111111"]);
+    assert_eq!(code, 0, "{err}");
+    let dir = sandbox.store_dir();
+    // Another profile's file under this profile's name.
+    sandbox.append_config(
+        "[profile other]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/fake\n",
+    );
+    fs::copy(dir.join("p-default.session"), dir.join("p-other.session")).unwrap();
+    let (code, out, err) = behaves(&sandbox, &["env", "--profile", "other"], "foreign file");
+    assert_eq!(
+        (code, out.as_str()),
+        (1, ""),
+        "a session of `default` served for `other`: {err}"
+    );
+
+    // A profile that now names another MFA device: the session made with
+    // the old one is not reused (no terminal here, so it must fail).
+    let config = fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&config.replacen("mfa/fake", "mfa/other-device", 1));
+    let (code, out, err) = behaves(&sandbox, &["env", "--ensure"], "device changed");
+    assert_eq!(
+        (code, out.as_str()),
+        (1, ""),
+        "a session of another device reused: {err}"
+    );
+    sandbox.write_config(&config);
+
+    // Expired a minute ago, well-formed, ours: env refuses it, status says so.
+    let expired = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 60;
+        let text = support::fake_sts::rfc3339_in(-60);
+        format!(
+            "{now}\n{}\n",
+            session_json(&text).replace("ASIAPLANTEDPLANTED01", "ASIAEXPIREDEXPIRED01")
+        )
+    };
+    let path = dir.join("p-default.session");
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, expired).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, out, err) = behaves(&sandbox, &["env", "--shell", "bash"], "expired");
+    assert_eq!(
+        (code, out.as_str()),
+        (1, ""),
+        "an expired session was exported: {err}"
+    );
+    let (code, out, err) = behaves(&sandbox, &["status"], "expired");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("expired"), "{out}");
+    let (_, out, _) = behaves(&sandbox, &["prompt"], "expired");
+    assert_eq!(out.trim(), "expired");
+}

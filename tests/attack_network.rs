@@ -260,8 +260,9 @@ fn a_port_that_never_answers_ends_at_the_connect_timeout() {
     let took = started.elapsed();
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("cannot reach STS"), "{err}");
-    // 3 s to connect, then the error: well before the 10 s operation limit.
-    assert!(took < Duration::from_secs(8), "held for {took:?}");
+    // The 3 s connect limit, not the SDK's 5 s stalled-stream guard nor the
+    // 10 s operation limit (start-up takes milliseconds; 1.5 s of slack).
+    assert!(took < Duration::from_millis(4500), "held for {took:?}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -309,4 +310,27 @@ fn a_code_reused_after_another_is_refused_before_it_reaches_sts() {
     assert_eq!(code, 1);
     let (_, _, err) = sandbox.run(&["login", "--force", "--token-code", "333333"]);
     assert!(err.contains("already used"), "{err}");
+}
+
+/// Errors a user sees are words, never a Debug dump of the SDK's error
+/// chain (today a connect failure ends in `(DispatchFailure(DispatchFailure
+/// { source: ConnectorError { … } }))`).
+// needs: network error messages (lead, net.rs)
+#[test]
+#[ignore = "needs: network error messages (lead, net.rs); fails today with a Debug dump — remove this line when it lands"]
+fn network_errors_are_words_not_debug_dumps() {
+    let hole = BlackHole::start();
+    let fake = FakeSts::start();
+    for endpoint in [hole.endpoint.clone(), fake.endpoint.clone()] {
+        fake.answer("GetSessionToken", Answer::Close);
+        let sandbox = Sandbox::with_fake(&fake);
+        let mut cmd = sandbox.awsesh(&["login", "--token-code", "111111"]);
+        cmd.env("AWS_ENDPOINT_URL", &endpoint);
+        let out = support::output_within(&mut cmd, support::COMMAND_DEADLINE);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for debug in ["{ ", "DispatchFailure(", "ConnectorError", "Some(", "kind:"] {
+            assert!(!err.contains(debug), "a Debug dump reached the user: {err}");
+        }
+    }
 }
