@@ -216,7 +216,7 @@ fn run_process(cmd: &str, profile: &str) -> Result<String> {
         Err(crate::child::Failure::Cancelled) => return Err(Error::Cancelled),
         Err(crate::child::Failure::TimedOut(after)) => {
             return Err(fail(format!(
-                "did not finish within {} s and was stopped (AWSESH_MFA_PROCESS_TIMEOUT sets the limit)",
+                "timed out after {} s and was stopped with what it started (AWSESH_MFA_PROCESS_TIMEOUT sets the limit)",
                 after.as_secs()
             )));
         }
