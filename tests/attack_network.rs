@@ -334,3 +334,22 @@ fn network_errors_are_words_not_debug_dumps() {
         }
     }
 }
+
+/// The fake serves IAM discovery too (GetUser, ListMFADevices), so a
+/// profile without `mfa_serial` can be attacked the same way.
+#[test]
+fn the_fake_serves_mfa_device_discovery() {
+    let fake = FakeSts::start();
+    let sandbox = Sandbox::with_fake(&fake);
+    sandbox.write_config("[default]\nregion = us-east-1\n");
+    let (code, out, err) = sandbox.run(&["login", "--token-code", "111111", "--shell", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ASIAFAKE"), "{out}");
+    assert_eq!(fake.count("ListMFADevices"), 1);
+    let seen = fake.seen();
+    let call = seen.iter().find(|s| s.action == "GetSessionToken").unwrap();
+    assert_eq!(
+        call.params.get("SerialNumber").map(String::as_str),
+        Some("arn:aws:iam::123456789012:mfa/fake")
+    );
+}
