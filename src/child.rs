@@ -182,7 +182,7 @@ pub fn run_config_command(
         Err(Failure::Cancelled) => return Err(ConfigCommandError::Cancelled),
         Err(Failure::TimedOut(after)) => {
             return failed(format!(
-                "did not finish within {} s and was stopped ({timeout_var} sets the limit)",
+                "timed out after {} s and was stopped ({timeout_var} sets the limit)",
                 after.as_secs()
             ));
         }
@@ -232,13 +232,22 @@ pub fn excerpt(stderr: &[u8]) -> String {
     line
 }
 
-/// `text` with every word of `command_line` that could be a secret (six
-/// characters or more) replaced by `[hidden]`: a shell that reports
-/// `sh: 1: oathtool --totp -b SEED: not found` must not show the seed.
+/// `text` with every word of `command_line` that looks like a secret
+/// replaced by `[hidden]`: a shell reporting `sh: 1: JBSWY3DPEHPK3PXP: not
+/// found`, or a tool echoing a bad argument, must not show a seed or a
+/// token. Secret-like: eight characters or more mixing letters and digits,
+/// or twenty or more of anything. Plain words ("not", "inserted") stay, so
+/// the message still says what went wrong.
 pub fn hide_command_words(text: &str, command_line: &str) -> String {
+    let secret_like = |w: &&str| {
+        let letters = w.chars().any(char::is_alphabetic);
+        let digits = w.chars().any(|c| c.is_ascii_digit());
+        let len = w.chars().count();
+        (len >= 8 && letters && digits) || len >= 20
+    };
     let mut words: Vec<&str> = command_line
-        .split(|c: char| c.is_whitespace() || "'\"=;|&()<>`$,:".contains(c))
-        .filter(|w| w.chars().count() >= 6)
+        .split(|c: char| c.is_whitespace() || "'\"=;|&()<>`$,:/".contains(c))
+        .filter(secret_like)
         .collect();
     // Longest first, so a word that contains another is hidden whole.
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
@@ -668,12 +677,25 @@ mod tests {
 
     #[test]
     fn command_words_are_hidden_from_excerpts() {
-        let cmd = "oathtool --totp -b 'JBSWY3DPEHPK3PXP' --key=hunter22secret";
-        let said = "sh: 1: oathtool --totp -b JBSWY3DPEHPK3PXP hunter22secret: not found";
+        let cmd = "oathtool --totp -b 'JBSWY3DPEHPK3PXP' --key=hunter22secret /opt/x/tok3n9999";
+        let said = "sh: 1: oathtool --totp -b JBSWY3DPEHPK3PXP hunter22secret tok3n9999: not found";
         let shown = hide_command_words(said, cmd);
-        assert!(!shown.contains("JBSWY3DPEHPK3PXP"), "{shown}");
-        assert!(!shown.contains("hunter22secret"), "{shown}");
-        assert!(shown.contains("not found"), "{shown}");
-        assert_eq!(hide_command_words("plain words", "a b c"), "plain words");
+        for secret in ["JBSWY3DPEHPK3PXP", "hunter22secret", "tok3n9999"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("oathtool") && shown.contains("not found"),
+            "{shown}"
+        );
+        let plain = "echo 'yubikey not inserted' >&2; exit 2";
+        assert_eq!(
+            hide_command_words("yubikey not inserted", plain),
+            "yubikey not inserted"
+        );
+        let long = "x".repeat(25);
+        assert_eq!(
+            hide_command_words(&format!("a {long} b"), &long),
+            "a [hidden] b"
+        );
     }
 }

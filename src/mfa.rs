@@ -4,8 +4,7 @@
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -130,52 +129,15 @@ pub fn validate(code: &str) -> Result<String> {
     }
 }
 
-/// Asks for one line on the terminal. It waits with `poll` rather than a
-/// blocking read so that Ctrl-C (whichever thread the signal reaches) and
-/// an abandoned prompt end it at once; Ctrl-D cancels too. The cancel is
-/// printed on a line of its own, not after the prompt's text.
+/// The prompt's text names the device and the profile (cleaned of control
+/// characters, which a config file could hold).
 fn prompt(tty: &mut File, device: &str, profile: &str, abandon: &AtomicBool) -> Result<String> {
-    crate::cancel::install();
-    let device = printable(device);
-    let profile = printable(profile);
-    write!(tty, "awsesh: MFA code for {device} (profile {profile}): ")
-        .and_then(|()| tty.flush())
-        .map_err(|e| Error::io("cannot write to the terminal", e))?;
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        if crate::cancel::requested() {
-            let _ = writeln!(tty);
-            return Err(Error::Cancelled);
-        }
-        if abandon.load(Ordering::SeqCst) {
-            let _ = writeln!(tty);
-            return Err(Error::Cancelled);
-        }
-        let mut pfd = libc::pollfd {
-            fd: tty.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd on a descriptor we own.
-        let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
-        if ready <= 0 {
-            continue;
-        }
-        match tty.read(&mut byte) {
-            Ok(0) => {
-                let _ = writeln!(tty);
-                return Err(Error::Cancelled);
-            }
-            Ok(_) if byte[0] == b'\n' => break,
-            Ok(_) if line.len() < 64 => line.push(byte[0]),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(Error::io("cannot read from the terminal", e)),
-        }
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
+    let text = format!(
+        "awsesh: MFA code for {} (profile {}): ",
+        printable(device),
+        printable(profile)
+    );
+    crate::terminal::read_line(tty, &text, true, Some(abandon))
 }
 
 /// Runs `mfa_process` through `sh -c` (see `child`: own process group, both

@@ -243,7 +243,12 @@ impl Protocol<'_> {
             outer(what);
             lock.doing(what);
         };
-        let result = self.start(kind, source, &activity);
+        let cx = start::Context {
+            store: self.store,
+            activity: &activity,
+            shorter_ok: force && self.req.duration_secs.is_some(),
+        };
+        let result = self.start(kind, source, &cx);
         match &result {
             Ok(_) => self.store.clear_failure(name)?,
             // Whatever made this refresh fail — a refused or cancelled code,
@@ -258,17 +263,17 @@ impl Protocol<'_> {
         &self,
         kind: &Kind,
         source: &mut Option<CodeSource>,
-        activity: Activity,
+        cx: &start::Context,
     ) -> Result<Session> {
         match kind {
-            Kind::Mfa(m) => start::mfa_session(self.store, m, source, activity),
-            Kind::RoleWithCode(role) => start::role_with_code(self.store, role, source, activity),
+            Kind::Mfa(m) => start::mfa_session(cx, m, source),
+            Kind::RoleWithCode(role) => start::role_with_code(cx, role, source),
             Kind::ChainedRole {
                 role,
                 source: inner,
             } => {
-                let source_session = self.ensure(inner, false, source, activity)?;
-                start::chained_role(self.store, role, &source_session, activity)
+                let source_session = self.ensure(inner, false, source, cx.activity)?;
+                start::chained_role(cx, role, &source_session)
             }
         }
     }

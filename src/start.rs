@@ -21,6 +21,15 @@ use crate::sts::{self, Issued, RoleRequest, Sts};
 /// What the lock holder is doing, for the terminals waiting on it.
 pub type Activity<'a> = &'a dyn Fn(&str);
 
+/// Where a new session goes and who hears about the steps.
+pub struct Context<'a> {
+    pub store: &'a Store,
+    pub activity: Activity<'a>,
+    /// The command asked for this session's length itself (`login --force
+    /// --duration 1h`): ending sooner than the cached one is what was asked.
+    pub shorter_ok: bool,
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -30,10 +39,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// GetSessionToken with the profile's keys, device and a code.
 pub fn mfa_session(
-    store: &Store,
+    cx: &Context,
     m: &MfaSession,
     source: &mut Option<CodeSource>,
-    activity: Activity,
 ) -> Result<Session> {
     let call = CodeCall {
         profile: &m.profile,
@@ -44,7 +52,7 @@ pub fn mfa_session(
         role_arn: None,
     };
     let duration = m.duration;
-    with_code(store, &call, source, activity, async |sts, device, code| {
+    with_code(cx, &call, source, async |sts, device, code| {
         sts.get_session_token(device, code, duration).await
     })
 }
@@ -52,10 +60,9 @@ pub fn mfa_session(
 /// AssumeRole with the source profile's long-term keys, SerialNumber and
 /// TokenCode: for role sessions longer than chaining allows.
 pub fn role_with_code(
-    store: &Store,
+    cx: &Context,
     role: &Role,
     source: &mut Option<CodeSource>,
-    activity: Activity,
 ) -> Result<Session> {
     let call = CodeCall {
         profile: &role.profile,
@@ -65,7 +72,7 @@ pub fn role_with_code(
         ca_bundle: role.ca_bundle(),
         role_arn: Some(&role.role_arn),
     };
-    with_code(store, &call, source, activity, async |sts, device, code| {
+    with_code(cx, &call, source, async |sts, device, code| {
         let request = RoleRequest {
             role_arn: &role.role_arn,
             session_name: &role.session_name,
@@ -78,13 +85,8 @@ pub fn role_with_code(
 }
 
 /// AssumeRole with the source profile's session: no code, at most 1 h.
-pub fn chained_role(
-    store: &Store,
-    role: &Role,
-    source: &Session,
-    activity: Activity,
-) -> Result<Session> {
-    activity("calling STS (AssumeRole)");
+pub fn chained_role(cx: &Context, role: &Role, source: &Session) -> Result<Session> {
+    (cx.activity)("calling STS (AssumeRole)");
     let runtime = runtime()?;
     let issued = runtime
         .block_on(cancel::or_cancel(async {
@@ -114,7 +116,7 @@ pub fn chained_role(
             other => other,
         })?;
     save(
-        store,
+        cx,
         Session {
             profile: role.profile.name.clone(),
             mfa_serial: source.mfa_serial.clone(),
@@ -141,12 +143,12 @@ struct CodeCall<'a> {
 
 /// The steps every call that carries a code shares.
 fn with_code(
-    store: &Store,
+    cx: &Context,
     call: &CodeCall,
     source: &mut Option<CodeSource>,
-    activity: Activity,
     request: impl AsyncFnOnce(&Sts, &str, &str) -> Result<Issued>,
 ) -> Result<Session> {
+    let (store, activity) = (cx.store, cx.activity);
     let keys_profile = call.keys_profile;
     activity(
         if keys_profile.credential_process.is_some() && !keys_profile.has_static_keys {
@@ -199,7 +201,7 @@ fn with_code(
     }
     let issued = issued?;
     save(
-        store,
+        cx,
         Session {
             profile: call.profile.name.clone(),
             mfa_serial: device,
@@ -251,8 +253,10 @@ fn code_while_checking(
 
 /// Saves a new session unless it would replace a valid one with one that
 /// ends sooner: whatever STS said, a refresh never worsens what is cached.
-fn save(store: &Store, session: Session) -> Result<Session> {
-    if let Some(old) = store.load(&session.profile)?
+fn save(cx: &Context, session: Session) -> Result<Session> {
+    let store = cx.store;
+    if !cx.shorter_ok
+        && let Some(old) = store.load(&session.profile)?
         && old.seconds_left(crate::clock::now()) > 0
         && old.expiration > session.expiration
     {

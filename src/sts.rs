@@ -304,7 +304,7 @@ where
             }
         }
         SdkError::TimeoutError(_) => target.unreachable(format!(
-            "no answer within {} s",
+            "timed out after {} s without an answer",
             OPERATION_TIMEOUT.as_secs()
         )),
         SdkError::DispatchFailure(failure) => {

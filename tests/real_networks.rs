@@ -424,7 +424,7 @@ fn every_network_error_is_one_line_with_the_cause_in_words() {
     let hang = Canned::start(None);
     let (code, _, err, took) = run(&hang.url, "710003");
     assert_eq!(code, 1);
-    assert!(err.contains("no answer within 10 s"), "{err}");
+    assert!(err.contains("timed out after 10 s"), "{err}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert_clean_one_line(&err, "710003", &sb);
 

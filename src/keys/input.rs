@@ -4,8 +4,6 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -105,85 +103,9 @@ pub fn from_terminal(tty: &mut File, profile: &str) -> Result<Keys> {
     })
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-/// Puts the terminal's echo back when dropped, whatever happened.
-struct EchoOff {
-    fd: i32,
-    saved: libc::termios,
-}
-
-impl EchoOff {
-    fn new(fd: i32) -> Option<EchoOff> {
-        // SAFETY: tcgetattr/tcsetattr on a descriptor we own, with a termios
-        // we initialised through tcgetattr.
-        unsafe {
-            let mut saved: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(fd, &mut saved) != 0 {
-                return None;
-            }
-            let mut quiet = saved;
-            quiet.c_lflag &= !libc::ECHO;
-            quiet.c_lflag |= libc::ECHONL;
-            if libc::tcsetattr(fd, libc::TCSANOW, &quiet) != 0 {
-                return None;
-            }
-            Some(EchoOff { fd, saved })
-        }
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: restores the settings read in `new` on the same descriptor.
-        unsafe {
-            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
-        }
-    }
-}
-
-/// Reads one line from the terminal; Ctrl-C or end of input cancels (130).
-/// SIGINT is caught without SA_RESTART so the blocking read returns and the
-/// echo is restored before we exit.
+/// One line from the terminal; Ctrl-C or end of input cancels (130).
 pub fn read_line(tty: &mut File, prompt: &str, echo: bool) -> Result<String> {
-    // SAFETY: a zeroed sigaction with a plain handler is valid; the handler
-    // only stores to an atomic.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_sigint as *const () as usize;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-    }
-    write!(tty, "{prompt}")
-        .and_then(|()| tty.flush())
-        .map_err(|e| Error::io("cannot write to the terminal", e))?;
-    let _guard = if echo {
-        None
-    } else {
-        EchoOff::new(tty.as_raw_fd())
-    };
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        match tty.read(&mut byte) {
-            Ok(0) => return Err(Error::Cancelled),
-            Ok(_) if byte[0] == b'\n' => break,
-            Ok(_) if line.len() < 1024 => line.push(byte[0]),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                if INTERRUPTED.load(Ordering::SeqCst) {
-                    let _ = writeln!(tty);
-                    return Err(Error::Cancelled);
-                }
-            }
-            Err(e) => return Err(Error::io("cannot read from the terminal", e)),
-        }
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
+    crate::terminal::read_line(tty, prompt, echo, None)
 }
 
 #[cfg(test)]

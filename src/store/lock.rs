@@ -34,13 +34,7 @@ pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
         Ok(()) => {}
         Err(fs4::TryLockError::WouldBlock) => {
             on_wait(&describe_holder(&mut file));
-            fs4::FileExt::lock(&file).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    Error::Cancelled
-                } else {
-                    Error::io(format!("cannot lock {}", path.display()), e)
-                }
-            })?;
+            wait_for(&file, path)?;
         }
         Err(fs4::TryLockError::Error(e)) => {
             return Err(Error::io(format!("cannot lock {}", path.display()), e));
@@ -51,7 +45,27 @@ pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
     Ok(guard)
 }
 
+/// Waits for the lock, polling so that Ctrl-C ends the wait at once whatever
+/// the platform does with a signal during a blocking `flock`.
+fn wait_for(file: &File, path: &Path) -> Result<()> {
+    loop {
+        crate::cancel::check()?;
+        match fs4::FileExt::try_lock(file) {
+            Ok(()) => return Ok(()),
+            Err(fs4::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
+            }
+        }
+    }
+}
+
 impl LockGuard {
+    /// Writes who holds the lock in one write, then cuts what an earlier
+    /// holder left after it: a waiter (or a holder killed at any point)
+    /// never leaves a half-written name.
     fn record_holder(&mut self) {
         self.doing("");
     }
@@ -65,10 +79,12 @@ impl LockGuard {
             text.push_str(", ");
             text.push_str(activity);
         }
+        // One write, then the length: a waiter never reads it empty.
         let mut file = &self.file;
-        let _ = file.set_len(0);
         let _ = file.seek(SeekFrom::Start(0));
-        let _ = file.write_all(text.as_bytes());
+        if file.write_all(text.as_bytes()).is_ok() {
+            let _ = file.set_len(text.len() as u64);
+        }
     }
 }
 

@@ -44,6 +44,19 @@ pub fn key_for(profile: &str) -> Result<String> {
     Ok(key)
 }
 
+/// The refresh protocol reads a session up to three times (before the lock,
+/// under it, after): one warning is enough.
+fn warn_once(line: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    if let Ok(mut said) = SAID.lock() {
+        if said.iter().any(|s| s == line) {
+            return;
+        }
+        said.push(line.to_string());
+    }
+    eprintln!("{}", crate::text::printable(line));
+}
+
 impl Store {
     /// Creates (if needed) and vets the runtime directory.
     pub fn open() -> Result<Store> {
@@ -87,7 +100,7 @@ impl Store {
             Ok(Some(bytes)) => Ok(Session::from_file(&bytes).filter(|s| s.profile == profile)),
             Ok(None) => Ok(None),
             Err(e @ Error::UnsafeFile { .. }) => {
-                eprintln!("awsesh: ignoring the cached session: {e}");
+                warn_once(&format!("awsesh: ignoring the cached session: {e}"));
                 Ok(None)
             }
             Err(e) => Err(e),

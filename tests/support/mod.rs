@@ -3,6 +3,7 @@
 //! directory) per test.
 #![allow(dead_code)]
 
+pub mod fake_sts;
 pub mod net;
 
 use std::fs;
@@ -24,12 +25,127 @@ pub fn require_all() -> bool {
     std::env::var("AWSESH_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
 }
 
-/// Skip (loudly) or fail, depending on AWSESH_TEST_REQUIRE_ALL.
+/// Skip (loudly) or fail, depending on AWSESH_TEST_REQUIRE_ALL. The notice
+/// goes straight to the process's stderr: the test harness captures
+/// `eprintln!` and would show it only for a failing test.
 pub fn missing(what: &str) {
     if require_all() {
         panic!("prerequisite missing and AWSESH_TEST_REQUIRE_ALL=1: {what}");
     }
-    eprintln!("SKIPPED: prerequisite missing: {what}");
+    use std::io::Write;
+    let notice = format!(
+        "\nSKIPPED ({}): prerequisite missing: {what}\n",
+        std::thread::current().name().unwrap_or("a test")
+    );
+    let _ = std::io::stderr().lock().write_all(notice.as_bytes());
+}
+
+/// A fact worth seeing in a plain `cargo test` run, written where the
+/// harness does not capture it.
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("\nNOTE: {text}\n").as_bytes());
+}
+
+/// How long any one command of a test may run before it is killed and the
+/// test fails (awsesh's own limits are 3 s to connect, 10 s per call).
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `cmd` to completion with both outputs captured, or kills it (and
+/// its process group, if it leads one) at `deadline` and fails the test
+/// saying what was run and what it had printed.
+pub fn output_within(cmd: &mut Command, deadline: Duration) -> std::process::Output {
+    use std::io::Read;
+    let what: String = (format!("{:?}", cmd.get_program())
+        + &format!(" {:?}", cmd.get_args().collect::<Vec<_>>()))
+        .chars()
+        .take(300)
+        .collect();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let collect = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    bytes.extend_from_slice(&buf[..n]);
+                    let _ = tx.send(Some(bytes.clone()));
+                }
+            }
+            let _ = tx.send(None);
+        });
+        rx
+    };
+    let out_rx = collect(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_rx = collect(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if started.elapsed() >= deadline {
+            kill_tree(child.id());
+            let _ = child.wait();
+            let err = latest(&err_rx, Duration::from_millis(200));
+            let out = latest(&out_rx, Duration::from_millis(200));
+            panic!(
+                "{what} did not finish within {deadline:?} (killed); expected it to end by itself.\nstdout so far: {}\nstderr so far: {}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // A grandchild may hold a pipe open: read what came within a grace.
+    let stdout = latest(&out_rx, Duration::from_secs(5));
+    let stderr = latest(&err_rx, Duration::from_secs(5));
+    std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// The last snapshot a reader thread sent, waiting up to `grace` for its end.
+fn latest(rx: &std::sync::mpsc::Receiver<Option<Vec<u8>>>, grace: Duration) -> Vec<u8> {
+    let deadline = Instant::now() + grace;
+    let mut last = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Some(bytes)) => last = bytes,
+            Ok(None) | Err(_) => return last,
+        }
+    }
+}
+
+/// SIGKILL to a process and to the group it leads (if it does).
+pub fn kill_tree(pid: u32) {
+    // SAFETY: kill with our own child's pid (and as a group id).
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
 }
 
 pub fn which(program: &str) -> Option<PathBuf> {
@@ -204,18 +320,19 @@ impl Moto {
 
     /// Runs the real aws CLI against moto with moto's admin credentials.
     pub fn aws_admin(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new("aws")
-            .args(args)
-            .args(["--output", "json"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", std::env::temp_dir())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .output()
-            .map_err(|e| format!("aws CLI: {e}"))?;
+        let mut aws = Command::new("aws");
+        let out = output_within(
+            aws.args(args)
+                .args(["--output", "json"])
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", std::env::temp_dir())
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL", &self.endpoint),
+            COMMAND_DEADLINE,
+        );
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
@@ -263,6 +380,21 @@ impl Sandbox {
         let sandbox = Sandbox::empty(&moto.endpoint, &access_key_id, &mfa_serial);
         sandbox.write_credentials(&format!(
             "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}\n"
+        ));
+        sandbox.write_config(&format!(
+            "[default]\nregion = us-east-1\nmfa_serial = {mfa_serial}\n"
+        ));
+        sandbox
+    }
+
+    /// A sandbox whose `default` profile holds static long-term keys and
+    /// names an MFA device, pointed at a fake STS (tests/support/fake_sts.rs).
+    pub fn with_fake(fake: &fake_sts::FakeSts) -> Sandbox {
+        let access_key_id = "AKIAFAKELONGTERM0001";
+        let mfa_serial = "arn:aws:iam::123456789012:mfa/fake";
+        let sandbox = Sandbox::empty(&fake.endpoint, access_key_id, mfa_serial);
+        sandbox.write_credentials(&format!(
+            "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = fakeLongTermSecret0123456789abcdefghijklm\n"
         ));
         sandbox.write_config(&format!(
             "[default]\nregion = us-east-1\nmfa_serial = {mfa_serial}\n"
@@ -354,9 +486,10 @@ impl Sandbox {
         cmd
     }
 
-    /// Runs `awsesh ARGS` to completion; returns (status code, stdout, stderr).
+    /// Runs `awsesh ARGS` to completion (killed, and the test failed, past
+    /// `COMMAND_DEADLINE`); returns (status code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.awsesh(args).output().unwrap();
+        let out = output_within(&mut self.awsesh(args), COMMAND_DEADLINE);
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -404,13 +537,25 @@ pub fn spawn_pty(sandbox: &Sandbox, args: &[&str], extra: &[(&str, &str)]) -> Pt
 
 /// Reads a pty session to its end and returns (exit code or 128+signal, output).
 /// The end is EOF or EIO on the master, which Linux reports once every
-/// process holding the terminal has gone.
+/// process holding the terminal has gone. Past `COMMAND_DEADLINE` the process
+/// (and its group) is killed and the test fails with what it printed.
 pub fn finish_pty(mut session: Pty) -> (i32, String) {
     use expectrl::process::unix::WaitStatus;
     let mut output = Vec::new();
     let mut buf = [0u8; 4096];
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
+    let deadline = Instant::now() + COMMAND_DEADLINE;
+    let pid = session.get_process().pid();
+    let fail = |output: &[u8], what: &str| -> ! {
+        kill_tree(pid.as_raw() as u32);
+        panic!(
+            "pty process {pid} {what} within {COMMAND_DEADLINE:?} (killed); output so far: {}",
+            String::from_utf8_lossy(output)
+        )
+    };
+    loop {
+        if Instant::now() >= deadline {
+            fail(&output, "did not close its terminal");
+        }
         match session.try_read(&mut buf) {
             Ok(0) => break,
             Ok(n) => output.extend_from_slice(&buf[..n]),
@@ -420,10 +565,16 @@ pub fn finish_pty(mut session: Pty) -> (i32, String) {
             Err(_) => break,
         }
     }
-    let status = match session.get_process().wait() {
-        Ok(WaitStatus::Exited(_, code)) => code,
-        Ok(WaitStatus::Signaled(_, signal, _)) => 128 + signal as i32,
-        other => panic!("unexpected wait status {other:?}"),
+    let status = loop {
+        match session.get_process().status() {
+            Ok(WaitStatus::StillAlive) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Ok(WaitStatus::StillAlive) => fail(&output, "did not exit"),
+            Ok(WaitStatus::Exited(_, code)) => break code,
+            Ok(WaitStatus::Signaled(_, signal, _)) => break 128 + signal as i32,
+            other => panic!("unexpected wait status {other:?}"),
+        }
     };
     (status, String::from_utf8_lossy(&output).into_owned())
 }
