@@ -191,7 +191,7 @@ _awsesh() {
             return 0
             ;;
         awsesh__subcmd__exec)
-            opts="-p -h --profile --token-code --help"
+            opts="-p -h --profile --token-code --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

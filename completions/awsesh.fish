@@ -31,7 +31,7 @@ complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "login" -d 'Start a ne
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "env" -d 'Print the cached session as shell exports or JSON'
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "status" -d 'Show the cached sessions and their time left'
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "logout" -d 'Forget cached sessions'
-complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "exec" -d 'Run a command with the session in its environment'
+complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "exec" -d 'Run a command with the session: keys in its environment, or `--server` for a local credential endpoint that renews them while it runs'
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "credential-process" -d 'Print the session in the `credential_process` format for SDKs and Terraform'
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "prompt" -d 'Print the time left of the session for a prompt (`11h42m`), or nothing'
 complete -c awsesh -n "__fish_awsesh_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -69,6 +69,7 @@ complete -c awsesh -n "__fish_awsesh_using_subcommand logout" -l all -d 'Every c
 complete -c awsesh -n "__fish_awsesh_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c awsesh -n "__fish_awsesh_using_subcommand exec" -s p -l profile -d 'AWS profile (default: $AWS_PROFILE, then `default`)' -r
 complete -c awsesh -n "__fish_awsesh_using_subcommand exec" -l token-code -d 'The 6-digit MFA code (otherwise $AWSESH_MFA_CODE, $TOTP_CODE, the profile\'s `mfa_process`, or a prompt on the terminal)' -r
+complete -c awsesh -n "__fish_awsesh_using_subcommand exec" -l server -d 'Serve the credentials to CMD from a local endpoint for as long as it runs (renewed as they run out) instead of putting keys in its environment'
 complete -c awsesh -n "__fish_awsesh_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c awsesh -n "__fish_awsesh_using_subcommand credential-process" -s p -l profile -d 'AWS profile (default: $AWS_PROFILE, then `default`)' -r
 complete -c awsesh -n "__fish_awsesh_using_subcommand credential-process" -s h -l help -d 'Print help'
@@ -82,7 +83,7 @@ complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "env" -d 'Print the cached session as shell exports or JSON'
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "status" -d 'Show the cached sessions and their time left'
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "logout" -d 'Forget cached sessions'
-complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "exec" -d 'Run a command with the session in its environment'
+complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "exec" -d 'Run a command with the session: keys in its environment, or `--server` for a local credential endpoint that renews them while it runs'
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "credential-process" -d 'Print the session in the `credential_process` format for SDKs and Terraform'
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "prompt" -d 'Print the time left of the session for a prompt (`11h42m`), or nothing'
 complete -c awsesh -n "__fish_awsesh_using_subcommand help; and not __fish_seen_subcommand_from init login env status logout exec credential-process prompt completions doctor help" -f -a "completions" -d 'Print shell completions'

@@ -11,9 +11,11 @@ mod profile;
 mod refresh;
 mod role;
 mod secret;
+mod server;
 mod shell;
 mod store;
 mod sts;
+mod supervise;
 
 use std::process::ExitCode;
 

@@ -88,6 +88,9 @@ pub fn run(args: StatusArgs) -> Result<ExitCode> {
             time_left(s.seconds_left(now))
         ));
     }
+    // Credential endpoints of `exec --server` serving these profiles.
+    let profile = (!args.all).then(|| sessions[0].profile.as_str());
+    out.push_str(&crate::server::registry::describe(&store, profile));
     crate::cmd::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
