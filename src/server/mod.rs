@@ -29,7 +29,7 @@ use source::{Answer, Source};
 /// The one path that is served.
 pub const PATH: &str = "/awsesh/credentials";
 /// Connections open at once; more are closed at once.
-const MAX_CONNECTIONS: usize = 32;
+const MAX_CONNECTIONS: usize = 128;
 /// Requests on one kept-alive connection before it is closed.
 const MAX_REQUESTS_PER_CONNECTION: usize = 1000;
 /// 256 bits from the OS random generator (hex): at least 128 are required.
