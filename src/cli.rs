@@ -60,6 +60,18 @@ pub enum OutputFormat {
     Json,
 }
 
+impl OutputFormat {
+    /// The shell of an output format, or None for JSON.
+    pub fn shell(self) -> Option<Shell> {
+        match self {
+            OutputFormat::Bash => Some(Shell::Bash),
+            OutputFormat::Zsh => Some(Shell::Zsh),
+            OutputFormat::Fish => Some(Shell::Fish),
+            OutputFormat::Json => None,
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProfileArgs {
     /// AWS profile (default: $AWS_PROFILE, then `default`)

@@ -10,10 +10,11 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::mfa::printable;
+use crate::longterm::LongTermKeys;
 use crate::profile::Profile;
 use crate::store::file;
-use crate::sts::{self, LongTermKeys};
+use crate::sts;
+use crate::text::printable;
 
 /// Where discovered devices are remembered.
 pub fn memory_path() -> Option<PathBuf> {
@@ -110,10 +111,12 @@ pub fn forget(profile: &str, key_id: &str) {
 }
 
 /// The device to use for a profile without `mfa_serial`, and whether it came
-/// from memory (so a refusal can forget it).
-pub fn device_for(
-    runtime: &tokio::runtime::Runtime,
+/// from memory (so a refusal can forget it). A network failure is reported
+/// as such: it says nothing about the device.
+pub async fn device_for(
     profile: &Profile,
+    region: &str,
+    ca_bundle: Option<&str>,
     keys: &LongTermKeys,
 ) -> Result<(String, bool)> {
     if let Some(serial) = remembered(&profile.name, &keys.access_key_id) {
@@ -121,18 +124,22 @@ pub fn device_for(
     }
     let config = crate::profile::config_path().display().to_string();
     let section = section_of(&printable(&profile.name));
-    let found = runtime
-        .block_on(sts::list_mfa_devices(
-            &profile.name,
-            profile.region_or_default(),
-            keys,
-        ))
-        .map_err(|detail| Error::DiscoveryFailed {
-            profile: profile.name.clone(),
+    let found = sts::list_mfa_devices(
+        &profile.name,
+        region.to_string(),
+        keys.credentials(),
+        ca_bundle,
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Sts { detail, .. } => Error::DiscoveryFailed {
+            profile: printable(&profile.name),
             detail,
             section: section.clone(),
             config: config.clone(),
-        })?;
+        },
+        other => other,
+    })?;
     let serials: Vec<String> = found
         .serials
         .into_iter()
@@ -140,7 +147,7 @@ pub fn device_for(
         .collect();
     match serials.as_slice() {
         [] => Err(Error::NoMfaDevice {
-            profile: profile.name.clone(),
+            profile: printable(&profile.name),
             user: printable(&found.user),
         }),
         [one] => {
@@ -152,7 +159,7 @@ pub fn device_for(
             Ok((one.clone(), false))
         }
         several => Err(Error::SeveralMfaDevices {
-            profile: profile.name.clone(),
+            profile: printable(&profile.name),
             user: printable(&found.user),
             devices: several.join(", "),
             section,

@@ -47,6 +47,22 @@ pub fn parse_session(text: &str) -> Result<u64> {
     Ok(secs)
 }
 
+/// A length of time as users type it: `12h`, `15m`, `1h30m`, `45s`.
+pub fn short(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        "0s".to_string()
+    } else {
+        out
+    }
+}
+
 /// `11h42m` at or above an hour, `42m` below, `expired` at or below zero.
 pub fn time_left(seconds: i64) -> String {
     if seconds <= 0 {
@@ -80,6 +96,18 @@ mod tests {
         assert!(parse_session("14m").is_err());
         assert!(parse_session("37h").is_err());
         assert_eq!(parse_session("36h").unwrap(), 129_600);
+    }
+
+    #[test]
+    fn short_lengths_read_as_typed() {
+        assert_eq!(short(43_200), "12h");
+        assert_eq!(short(5_400), "1h30m");
+        assert_eq!(short(900), "15m");
+        assert_eq!(short(45), "45s");
+        assert_eq!(short(0), "0s");
+        for secs in [1, 59, 61, 3599, 3601, 86_399, 129_600] {
+            assert_eq!(parse(&short(secs)).unwrap(), secs);
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub enum Error {
     },
 
     #[error(
-        "profile `{profile}` has no long-term keys ({detail}); add them with `aws configure --profile {profile}` or a `credential_process`"
+        "profile `{profile}` has no long-term keys ({detail}); add them with `awsesh keys add --profile {profile}` or `aws configure --profile {profile}`"
     )]
     NoLongTermKeys { profile: String, detail: String },
 
@@ -68,11 +68,40 @@ pub enum Error {
     )]
     CodeRejected { device: String, message: String },
 
-    #[error("cannot reach STS at {endpoint}: {detail}; check the network or AWS_ENDPOINT_URL")]
-    Unreachable { endpoint: String, detail: String },
+    /// A request that got no answer (the code, if any, never reached AWS).
+    #[error("{0}")]
+    Unreachable(String),
 
-    #[error("STS refused the request: {0}")]
-    Sts(String),
+    /// The network settings themselves are wrong (endpoint URL, CA bundle).
+    #[error("{0}")]
+    Network(String),
+
+    #[error("{service} refused the request: {detail}")]
+    Sts {
+        service: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "{service} rejected the long-term keys ({detail}); check them with `aws configure list`, or replace them (`aws configure`)"
+    )]
+    KeysRejected {
+        service: &'static str,
+        detail: String,
+    },
+
+    #[error("cannot read the AWS config files ({0})")]
+    Config(String),
+
+    #[error("profile `{profile}`: `{key}` {detail}; fix it in your AWS config")]
+    ProcessFailed {
+        profile: String,
+        key: &'static str,
+        detail: String,
+    },
+
+    #[error("{0}")]
+    BadMargin(String),
 
     #[error("STS returned credentials that fail validation ({0}); nothing was saved")]
     BadCredentials(&'static str),
@@ -86,14 +115,21 @@ pub enum Error {
     CodeReused,
 
     #[error(
-        "no terminal to ask for the MFA code; run `awsesh login` in a terminal first, or pass --token-code / set AWSESH_MFA_CODE"
+        "no terminal to ask for the MFA code of profile `{profile}`; run `awsesh login --profile {profile}` in a terminal first, or set `mfa_process` for the profile (or pass --token-code / AWSESH_MFA_CODE)"
     )]
-    NoTerminal,
+    NoTerminal { profile: String },
+
+    #[error(
+        "no valid MFA code after {attempts} tries (a code is 6 digits, e.g. 123456 or 123 456); run the command again to start over, e.g. `awsesh login --profile {profile}`"
+    )]
+    GaveUp { profile: String, attempts: u32 },
 
     #[error("cancelled")]
     Cancelled,
 
-    #[error("another terminal's MFA prompt just failed ({0}); run the command again to retry")]
+    #[error(
+        "another terminal's refresh of this session just failed ({0}); fix that first, then run the command again"
+    )]
     PeerFailed(String),
 
     #[error("no valid session for profile `{0}`; run `awsesh login --profile {0}`")]
@@ -164,6 +200,23 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+/// An I/O error in words, without the `(os error N)` tail.
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "not found".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = e.to_string();
+            match text.split_once(" (os error") {
+                Some((words, _)) => words.to_string(),
+                None => text,
+            }
         }
     }
 }

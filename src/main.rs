@@ -1,21 +1,32 @@
 //! awsesh: parse, dispatch, turn errors into one line and an exit status.
 
+mod block;
+mod cancel;
+mod child;
 mod cli;
+mod clock;
 mod cmd;
 mod discovery;
 mod duration;
 mod error;
+mod kind;
+mod longterm;
 mod mfa;
+mod net;
 mod output;
+mod partition;
 mod profile;
 mod refresh;
 mod role;
 mod secret;
 mod server;
 mod shell;
+mod start;
 mod store;
 mod sts;
 mod supervise;
+mod terminal;
+mod text;
 
 use std::process::ExitCode;
 
@@ -27,7 +38,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
-            eprintln!("awsesh: {}", mfa::printable(&err.to_string()));
+            eprintln!("awsesh: {}", crate::text::printable(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

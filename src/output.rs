@@ -20,7 +20,7 @@ pub fn hook_vars(lines: &mut Lines, store: &Store, profile: &str) -> Result<()> 
 
 /// Everything `env`, `login --shell` print for a session.
 pub fn session_text(format: OutputFormat, store: &Store, session: &Session) -> Result<String> {
-    let Some(shell) = crate::cmd::shell_of(format) else {
+    let Some(shell) = format.shell() else {
         return Ok(env_json(session));
     };
     Ok(session_lines(shell, store, session)?.finish())

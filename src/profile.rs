@@ -1,9 +1,18 @@
-//! The AWS config and credentials files: which profile is meant, and the keys
-//! awsesh reads from its section. Long-term secrets are NOT read here — they
-//! come through aws-config's profile provider (see `sts.rs`).
+//! What awsesh needs from a profile, read with aws-config's own parser
+//! (`aws_config::profile::load`): the config and credentials files merged as
+//! every AWS SDK and the CLI merge them, `AWS_CONFIG_FILE` and
+//! `AWS_SHARED_CREDENTIALS_FILE` honoured, comments, continuation lines and
+//! sub-properties as they define them. Long-term secrets are not kept here:
+//! `keys.rs` loads them when a session is started.
+//!
+//! Only the refresh path, `doctor` and completion read the files; the prompt
+//! hook, `env` and `status` never do.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use aws_config::profile::ProfileSet;
 
 use crate::error::{Error, Result};
 
@@ -35,19 +44,24 @@ fn home_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-fn expand_home(path: PathBuf) -> PathBuf {
+/// `~/x` → `$HOME/x`, as the AWS tools expand paths from the environment.
+pub fn expand_home(path: PathBuf) -> PathBuf {
     match path.strip_prefix("~") {
         Ok(rest) => home_dir().join(rest),
         Err(_) => path,
     }
 }
 
-/// Keys of profiles that sign in without long-term keys.
-const OTHER_SIGN_IN: [&str; 4] = [
+/// Keys of profiles that sign in some other way than long-term keys plus an
+/// MFA code: IAM Identity Center, an instance or container role, a web
+/// identity, `aws login`, or keys that already are a session.
+const OTHER_SIGN_IN: [&str; 6] = [
     "sso_session",
     "sso_start_url",
     "credential_source",
     "web_identity_token_file",
+    "login_session",
+    "aws_session_token",
 ];
 
 /// What awsesh needs to know about one profile.
@@ -62,23 +76,94 @@ pub struct Profile {
     pub role_session_name: Option<String>,
     pub external_id: Option<String>,
     pub mfa_process: Option<String>,
-    /// The config key that makes this a profile signing in some other way
-    /// (IAM Identity Center, an instance or web identity): no long-term keys
-    /// for awsesh to trade.
+    /// A CA bundle to trust instead of the system roots (`AWS_CA_BUNDLE` wins).
+    pub ca_bundle: Option<String>,
+    /// The command that prints this profile's long-term keys (a secret: it
+    /// may hold a token; never shown).
+    pub credential_process: Option<String>,
+    /// Whether `aws_access_key_id` is set (the keys themselves are read when
+    /// a session is started).
+    pub has_static_keys: bool,
+    /// The config key that makes this a profile signing in some other way:
+    /// no long-term keys for awsesh to trade.
     pub other_sign_in: Option<&'static str>,
-    /// The profile has a section in the config file.
-    pub in_config: bool,
-    /// The profile has a section in the credentials file.
-    pub in_credentials: bool,
+    /// The profile is in the config or the credentials file.
+    pub exists: bool,
+}
+
+/// The files as the SDKs read them, once per process.
+fn profile_set() -> Result<&'static ProfileSet> {
+    static SET: OnceLock<std::result::Result<ProfileSet, String>> = OnceLock::new();
+    SET.get_or_init(load_set).as_ref().map_err(|detail| {
+        Error::Config(format!(
+            "{detail}); fix {} or {} — `aws configure list` reads them the same way",
+            config_path().display(),
+            credentials_path().display()
+        ))
+    })
+}
+
+fn load_set() -> std::result::Result<ProfileSet, String> {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let fs = aws_types::os_shim_internal::Fs::real();
+    let env = aws_types::os_shim_internal::Env::real();
+    let config = std::fs::read_to_string(config_path()).unwrap_or_default();
+    let files = match default_section_as_the_cli_reads_it(&config) {
+        None => EnvConfigFiles::default(),
+        // Same files, same order (credentials over config), one header changed.
+        Some(config) => EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config)
+            .with_contents(
+                EnvConfigFileKind::Credentials,
+                std::fs::read_to_string(credentials_path()).unwrap_or_default(),
+            )
+            .build(),
+    };
+    let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
+    crate::block::on_ready(load).map_err(|e| crate::text::printable(&e.to_string()))
+}
+
+/// With both `[default]` and `[profile default]` in the config file, the AWS
+/// CLI (botocore) takes whichever comes last, while the SDKs' parser always
+/// takes `[profile default]`. Users check their files with the CLI, so when
+/// `[default]` comes last the `[profile default]` headers are renamed to a
+/// name the parser ignores; everything else is the parser's.
+fn default_section_as_the_cli_reads_it(config: &str) -> Option<String> {
+    let header = |line: &str| -> Option<Vec<String>> {
+        let inside = line.strip_prefix('[')?.split(']').next()?;
+        Some(inside.split_whitespace().map(str::to_string).collect())
+    };
+    let is_plain = |words: &[String]| words.len() == 1 && words[0] == "default";
+    let is_prefixed =
+        |words: &[String]| words.len() == 2 && words[0] == "profile" && words[1] == "default";
+    let defaults: Vec<bool> = config
+        .lines()
+        .filter_map(header)
+        .filter(|w| is_plain(w) || is_prefixed(w))
+        .map(|w| is_plain(&w))
+        .collect();
+    if defaults.last() != Some(&true) || !defaults.contains(&false) {
+        return None;
+    }
+    let lines: Vec<String> = config
+        .lines()
+        .map(|line| match header(line) {
+            Some(words) if is_prefixed(&words) => {
+                "[profile default shadowed-by-a-later-default]".to_string()
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    Some(lines.join("\n") + "\n")
 }
 
 impl Profile {
     /// Loads the profile's settings; a profile in neither file is an error.
     pub fn load(name: &str) -> Result<Profile> {
-        let profile = Profile::load_lenient(name);
-        if !profile.in_config && !profile.in_credentials {
+        let profile = Profile::load_lenient(name)?;
+        if !profile.exists {
             return Err(Error::NoSuchProfile {
-                profile: name.to_string(),
+                profile: crate::text::printable(name),
                 config: config_path().display().to_string(),
                 credentials: credentials_path().display().to_string(),
             });
@@ -86,24 +171,17 @@ impl Profile {
         Ok(profile)
     }
 
-    /// Loads what there is; missing files or sections give an empty profile.
-    pub fn load_lenient(name: &str) -> Profile {
-        let config = read_ini(&config_path());
-        let credentials = read_ini(&credentials_path());
-        let config_section = if name == "default" {
-            config
-                .get("default")
-                .or_else(|| config.get("profile default"))
-        } else {
-            config.get(&format!("profile {name}"))
-        };
+    /// Loads what there is; a profile in neither file has no settings.
+    pub fn load_lenient(name: &str) -> Result<Profile> {
+        let section = profile_set()?.get_profile(name);
         let get = |key: &str| -> Option<String> {
-            config_section
+            section
                 .and_then(|s| s.get(key))
+                .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .cloned()
+                .map(str::to_string)
         };
-        Profile {
+        Ok(Profile {
             name: name.to_string(),
             mfa_serial: get("mfa_serial"),
             duration_seconds: get("duration_seconds").and_then(|v| v.parse().ok()),
@@ -113,59 +191,54 @@ impl Profile {
             role_session_name: get("role_session_name"),
             external_id: get("external_id"),
             mfa_process: get("mfa_process"),
+            ca_bundle: get("ca_bundle"),
+            credential_process: get("credential_process"),
+            has_static_keys: get("aws_access_key_id").is_some(),
             other_sign_in: OTHER_SIGN_IN.into_iter().find(|key| get(key).is_some()),
-            in_config: config_section.is_some(),
-            in_credentials: credentials.contains_key(name),
-        }
+            exists: section.is_some(),
+        })
     }
 
-    /// The region for STS: environment, then the profile, then us-east-1
-    /// (so no IMDS lookup ever delays a login).
+    /// A key of this profile that is not one of the fields above.
+    pub fn get(&self, key: &str) -> Option<String> {
+        profile_set()
+            .ok()?
+            .get_profile(&self.name)?
+            .get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The partition of the profile's account, from its `mfa_serial` or
+    /// `role_arn` (`arn:PARTITION:…`).
+    pub fn partition(&self) -> Option<crate::partition::Partition> {
+        [&self.mfa_serial, &self.role_arn]
+            .into_iter()
+            .flatten()
+            .find_map(|arn| crate::partition::of_arn(arn))
+    }
+
+    /// The region for STS: the environment, then the profile, then the
+    /// partition's default region (`aws-cn` → a China region), so no IMDS
+    /// lookup ever delays a login and no account signs for the wrong partition.
     pub fn region_or_default(&self) -> String {
-        ["AWS_REGION", "AWS_DEFAULT_REGION"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
+        region_from_env()
             .or_else(|| self.region.clone())
-            .unwrap_or_else(|| "us-east-1".to_string())
+            .unwrap_or_else(|| {
+                self.partition()
+                    .unwrap_or_default()
+                    .default_region()
+                    .to_string()
+            })
     }
 }
 
-type Sections = HashMap<String, HashMap<String, String>>;
-
-/// A forgiving INI reader with the AWS files' rules: `[section]`, `key = value`,
-/// `#`/`;` comments, indented lines belong to a nested block and are skipped.
-fn read_ini(path: &std::path::Path) -> Sections {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    parse_ini(&text)
-}
-
-fn parse_ini(text: &str) -> Sections {
-    let mut sections = Sections::new();
-    let mut current: Option<String> = None;
-    for raw in text.lines() {
-        if raw.starts_with([' ', '\t']) {
-            continue;
-        }
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = header.split_whitespace().collect::<Vec<_>>().join(" ");
-            sections.entry(name.clone()).or_default();
-            current = Some(name);
-            continue;
-        }
-        if let (Some(section), Some((key, value))) = (&current, line.split_once('=')) {
-            let value = value.trim();
-            let value = value.split(" #").next().unwrap_or(value).trim();
-            sections
-                .entry(section.clone())
-                .or_default()
-                .insert(key.trim().to_ascii_lowercase(), value.to_string());
-        }
-    }
-    sections
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+pub fn region_from_env() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
 }
 
 #[cfg(test)]
@@ -173,14 +246,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_sections_keys_and_skips_comments() {
-        let ini = parse_ini(
-            "# top\n[default]\nregion = eu-west-1\nmfa_serial=arn:x # device\n\n[profile prod]\n\
-             role_arn = arn:role\n  nested = skipped\n; c\n",
+    fn a_later_plain_default_section_wins_as_in_the_aws_cli() {
+        let later_plain = "[profile default]\nregion = a\n[default] # x\nregion = b\n";
+        let renamed = default_section_as_the_cli_reads_it(later_plain).unwrap();
+        assert!(
+            renamed.starts_with("[profile default shadowed"),
+            "{renamed}"
         );
-        assert_eq!(ini["default"]["region"], "eu-west-1");
-        assert_eq!(ini["default"]["mfa_serial"], "arn:x");
-        assert_eq!(ini["profile prod"]["role_arn"], "arn:role");
-        assert!(!ini["profile prod"].contains_key("nested"));
+        assert!(renamed.contains("[default] # x\nregion = b"));
+        for unchanged in [
+            "[default]\nregion = a\n[profile   default]\nregion = b\n",
+            "[default]\nregion = a\n",
+            "[profile default]\nregion = a\n",
+            "[profile dev]\n[default]\n",
+        ] {
+            assert_eq!(
+                default_section_as_the_cli_reads_it(unchanged),
+                None,
+                "{unchanged}"
+            );
+        }
     }
 }

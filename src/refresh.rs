@@ -1,42 +1,54 @@
 //! The refresh protocol (DESIGN §6), the one place that decides whether to
-//! reuse a cached session or prompt for a new one:
+//! reuse a cached session or start a new one, for every kind of session:
 //! 1. fresh cache → use it, no lock;
-//! 2. choose the code source (no terminal → fail now, before any lock);
-//! 3. lock; if another process holds it, say whom we wait for;
-//! 4. re-read under the lock — the holder may have refreshed for us — and fail
-//!    fast if its prompt failed while we waited;
-//! 5. get a code, call STS, save atomically; a failure is recorded for the
-//!    waiters and never touches the cached session.
+//! 2. choose the code source when one will be needed (no terminal and no
+//!    other source → fail now, before any lock);
+//! 3. lock; if another process holds it, say whom we wait for and what it is
+//!    doing;
+//! 4. re-read under the lock — the holder may have refreshed for us — and
+//!    fail fast if the holder's refresh failed while we waited;
+//! 5. start the session (`start.rs`); every failure is recorded for the
+//!    terminals queued behind us, and never touches the cached session.
 //!
-//! Role profiles run the same steps under their own key: see `role.rs`.
+//! A chained role locks the role, then its source (always in that order).
 
 use std::io::Write;
 
 use time::OffsetDateTime;
 
+use crate::cancel;
 use crate::error::{Error, Result};
-use crate::mfa::{self, CodeSource};
+use crate::kind::Kind;
+use crate::mfa::CodeSource;
 use crate::profile::Profile;
+use crate::start::{self, Activity};
 use crate::store::Store;
 use crate::store::session::Session;
-use crate::sts;
 
-pub const DEFAULT_DURATION_SECS: u64 = 43_200;
 pub const DEFAULT_MARGIN_SECS: u64 = 300;
-
-/// Seconds before expiry at which a session counts as stale:
-/// `AWSESH_REFRESH_MARGIN` (e.g. `10m` or `600`), default 5 minutes.
-pub fn margin_secs() -> u64 {
-    std::env::var("AWSESH_REFRESH_MARGIN")
-        .ok()
-        .and_then(|m| crate::duration::parse(&m).ok())
-        .unwrap_or(DEFAULT_MARGIN_SECS)
-}
 
 /// `credential-process` and the credential endpoint hand credentials to SDKs
 /// that refresh them early themselves (botocore from 15 minutes before
 /// expiry): a session inside this window is renewed before it is served.
 pub const SERVE_WINDOW_SECS: u64 = 900;
+
+/// Seconds before expiry at which a session counts as stale:
+/// `AWSESH_REFRESH_MARGIN` (e.g. `10m` or `600`), default 5 minutes. An
+/// invalid value is refused rather than silently replaced.
+pub fn margin_secs() -> Result<u64> {
+    match std::env::var("AWSESH_REFRESH_MARGIN") {
+        Ok(text) if !text.trim().is_empty() => crate::duration::parse(&text)
+            .ok()
+            .filter(|secs| *secs < 129_600)
+            .ok_or_else(|| {
+                Error::BadMargin(format!(
+                    "AWSESH_REFRESH_MARGIN=`{}` is not a duration such as `300`, `10m` or `1h`; fix or unset it",
+                    crate::text::printable(&text.chars().take(40).collect::<String>())
+                ))
+            }),
+        _ => Ok(DEFAULT_MARGIN_SECS),
+    }
+}
 
 pub struct Request<'a> {
     pub profile: &'a str,
@@ -75,308 +87,189 @@ impl<'a> Request<'a> {
     /// needs no code or a code can be had, else the still-valid session.
     pub fn serve(profile: &'a str, terminal: bool) -> Self {
         Request {
-            margin_secs: Some(margin_secs().max(SERVE_WINDOW_SECS)),
+            margin_secs: Some(SERVE_WINDOW_SECS),
             keep_valid: true,
             terminal,
             ..Request::reuse(profile, None)
         }
     }
 
-    fn margin(&self) -> u64 {
-        self.margin_secs.unwrap_or_else(margin_secs)
+    fn margin(&self) -> Result<u64> {
+        let configured = margin_secs()?;
+        Ok(self.margin_secs.map_or(configured, |m| m.max(configured)))
     }
 }
 
-pub(crate) fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
-}
-
-/// Whether a session was made with the device this profile names (any, when
-/// the profile names none: the device was discovered).
-pub(crate) fn device_matches(session: &Session, expected: Option<&str>) -> bool {
-    expected.is_none_or(|d| d == session.mfa_serial)
+fn now() -> OffsetDateTime {
+    crate::clock::now()
 }
 
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
-    let profile = Profile::load(req.profile)?;
-    if let Some(key) = profile.other_sign_in {
-        return Err(Error::NotForAwsesh {
-            profile: req.profile.to_string(),
-            key,
-        });
-    }
-    match ensure_profile(store, req, &profile, 0) {
-        Err(Error::NoTerminal) if req.keep_valid => store
+    cancel::install();
+    crate::net::check_endpoint_overrides()?;
+    let margin = req.margin()?;
+    let kind = Kind::for_profile(Profile::load(req.profile)?, req.duration_secs)?;
+    let mut source = None;
+    let result = Protocol { store, req, margin }.ensure(&kind, req.force, &mut source, &|_| {});
+    match result {
+        Err(Error::NoTerminal { .. }) if req.keep_valid => store
             .load(req.profile)?
-            .filter(|s| s.seconds_left(now()) > 0)
-            .ok_or(Error::NoTerminal),
+            .filter(|s| kind.matches(s) && s.seconds_left(now()) > 0)
+            .ok_or_else(|| Error::NoTerminal {
+                profile: crate::text::printable(req.profile),
+            }),
         result => result,
     }
 }
 
-pub(crate) fn ensure_profile(
-    store: &Store,
-    req: &Request,
-    profile: &Profile,
-    depth: usize,
-) -> Result<Session> {
-    if profile.role_arn.is_some() {
-        return crate::role::ensure_role(store, req, profile, depth);
-    }
-    ensure_mfa(
-        store,
-        &MfaRequest {
-            profile,
-            token_code: req.token_code,
-            duration_secs: req.duration_secs,
-            force: req.force,
-            terminal: req.terminal,
-            margin: req.margin(),
-            device_hint: None,
-            process_hint: None,
-        },
-        None,
-    )
+/// One refresh: the request, and the margin checked once.
+struct Protocol<'a> {
+    store: &'a Store,
+    req: &'a Request<'a>,
+    margin: u64,
 }
 
-/// An MFA session (GetSessionToken) for a profile with long-term keys.
-pub(crate) struct MfaRequest<'a> {
-    pub(crate) profile: &'a Profile,
-    pub(crate) token_code: Option<&'a str>,
-    pub(crate) duration_secs: Option<u64>,
-    pub(crate) force: bool,
-    pub(crate) terminal: bool,
-    pub(crate) margin: u64,
-    /// A role profile's `mfa_serial` / `mfa_process`, used when this (its
-    /// source) profile names none.
-    pub(crate) device_hint: Option<&'a str>,
-    pub(crate) process_hint: Option<&'a str>,
-}
-
-impl MfaRequest<'_> {
-    fn expected_device(&self) -> Option<&str> {
-        self.profile.mfa_serial.as_deref().or(self.device_hint)
+impl Protocol<'_> {
+    /// A session of `kind` fresh beyond the margin.
+    fn usable(&self, kind: &Kind, session: &Session) -> bool {
+        kind.matches(session) && session.is_fresh(now(), self.margin)
     }
 
-    pub(crate) fn usable(&self, session: &Session, margin: u64) -> bool {
-        session.role_arn.is_none()
-            && device_matches(session, self.expected_device())
-            && session.is_fresh(now(), margin)
+    fn cached_usable(&self, kind: &Kind) -> bool {
+        self.store
+            .load(&kind.profile().name)
+            .ok()
+            .flatten()
+            .is_some_and(|s| self.usable(kind, &s))
     }
 
-    pub(crate) fn code_source(&self) -> Result<CodeSource> {
-        let process = self.profile.mfa_process.as_deref().or(self.process_hint);
-        CodeSource::choose(self.token_code, process, self.terminal)
+    /// A margin as long as the session would make every call start a new one.
+    fn check_margin(&self, kind: &Kind) -> Result<()> {
+        if self.margin >= kind.duration() {
+            return Err(Error::BadMargin(format!(
+                "the refresh margin ({}) is not shorter than the {} session of profile `{}`, so every command would ask for a new code; lower AWSESH_REFRESH_MARGIN or raise `duration_seconds`",
+                crate::duration::short(self.margin),
+                crate::duration::short(kind.duration()),
+                crate::text::printable(&kind.profile().name)
+            )));
+        }
+        Ok(())
     }
-}
 
-pub(crate) fn ensure_mfa(
-    store: &Store,
-    req: &MfaRequest,
-    source: Option<CodeSource>,
-) -> Result<Session> {
-    let name = req.profile.name.as_str();
-    let margin = req.margin;
-    let seen = store.load(name)?;
-    if !req.force
-        && let Some(session) = &seen
-        && req.usable(session, margin)
-    {
-        return Ok(session.clone());
+    fn ensure(
+        &self,
+        kind: &Kind,
+        force: bool,
+        source: &mut Option<CodeSource>,
+        outer: Activity,
+    ) -> Result<Session> {
+        let name = kind.profile().name.as_str();
+        let seen = self.store.load(name)?;
+        if !force
+            && let Some(session) = &seen
+            && self.usable(kind, session)
+        {
+            return Ok(session.clone());
+        }
+        self.check_margin(kind)?;
+        if source.is_none() && kind.needs_code(&|k| self.cached_usable(k)) {
+            // The keys first: a profile without keys, or whose keys already
+            // are a session (passed through), is known before anyone is
+            // asked for a code.
+            crate::longterm::load(kind.keys_profile())?;
+            *source = Some(
+                CodeSource::choose(self.req.token_code, kind.mfa_process(), self.req.terminal)
+                    .map_err(|e| match e {
+                        Error::NoTerminal { .. } => Error::NoTerminal {
+                            profile: crate::text::printable(self.req.profile),
+                        },
+                        other => other,
+                    })?,
+            );
+        }
+        self.under_lock(kind, seen.as_ref(), force, source, outer)
     }
-    let duration = match req.duration_secs {
-        Some(d) => d,
-        None => match req.profile.duration_seconds {
-            Some(d) => crate::duration::parse_session(&d.to_string())?,
-            None => DEFAULT_DURATION_SECS,
-        },
-    };
-    let mut source = Some(match source {
-        Some(source) => source,
-        None => req.code_source()?,
-    });
-    under_lock(
-        store,
-        name,
-        seen.as_ref(),
-        req.force,
-        &|s| req.usable(s, margin),
-        &mut source,
-        |source| start_session(store, req.profile, req.expected_device(), duration, source),
-    )
-}
 
-/// Steps 3–5 of the protocol for one cache key: lock (saying whom we wait
-/// for), re-read, fail fast on a peer's failed prompt, else `work`, and record
-/// a prompt failure for the waiters.
-pub(crate) fn under_lock(
-    store: &Store,
-    name: &str,
-    seen: Option<&Session>,
-    force: bool,
-    usable: &dyn Fn(&Session) -> bool,
-    source: &mut Option<CodeSource>,
-    work: impl FnOnce(&mut Option<CodeSource>) -> Result<Session>,
-) -> Result<Session> {
-    let wait_started = now().unix_timestamp();
-    let mut waited = false;
-    let _lock = crate::store::lock::acquire(&store.lock_path(name)?, |holder| {
-        waited = true;
-        let message = format!(
-            "awsesh: waiting for another terminal to finish the MFA prompt for profile {} ({holder}); Ctrl-C to stop waiting\n",
-            mfa::printable(name)
-        );
-        match source.as_mut().and_then(CodeSource::terminal) {
-            Some(tty) => {
-                let _ = tty.write_all(message.as_bytes());
+    /// Steps 3–5 for one cache entry.
+    fn under_lock(
+        &self,
+        kind: &Kind,
+        seen: Option<&Session>,
+        force: bool,
+        source: &mut Option<CodeSource>,
+        outer: Activity,
+    ) -> Result<Session> {
+        let name = kind.profile().name.as_str();
+        let wait_started = now().unix_timestamp();
+        let mut waited = false;
+        let lock = crate::store::lock::acquire(&self.store.lock_path(name)?, |holder| {
+            waited = true;
+            let message = format!(
+                "awsesh: waiting for another terminal ({holder}) to finish refreshing profile {}; Ctrl-C to stop waiting\n",
+                crate::text::printable(name)
+            );
+            match source.as_mut().and_then(CodeSource::terminal) {
+                Some(tty) => {
+                    let _ = tty.write_all(message.as_bytes());
+                }
+                None => eprint!("{message}"),
             }
-            None => eprint!("{message}"),
-        }
-    })?;
+        })?;
+        cancel::check()?;
 
-    if waited {
-        if let Some(reason) = store.failure_since(name, wait_started)? {
-            return Err(Error::PeerFailed(reason));
+        if waited {
+            if let Some(reason) = self.store.failure_since(name, wait_started)? {
+                return Err(Error::PeerFailed(reason));
+            }
+            if let Some(session) = self.store.load(name)? {
+                let replaced = seen.is_none_or(|old| {
+                    old.credentials.access_key_id != session.credentials.access_key_id
+                        || old.expiration != session.expiration
+                        || old.credentials.session_token != session.credentials.session_token
+                });
+                // Another process just did what we were about to do.
+                if replaced && self.usable(kind, &session) {
+                    return Ok(session);
+                }
+            }
+        } else if !force
+            && let Some(session) = self.store.load(name)?
+            && self.usable(kind, &session)
+        {
+            return Ok(session);
         }
-        if let Some(session) = store.load(name)? {
-            let replaced = seen.is_none_or(|old| {
-                old.credentials.access_key_id != session.credentials.access_key_id
-                    || old.expiration != session.expiration
-                    || old.credentials.session_token != session.credentials.session_token
-            });
-            // Another process just did what we were about to do.
-            if replaced && usable(&session) {
-                return Ok(session);
+
+        let activity = |what: &str| {
+            outer(what);
+            lock.doing(what);
+        };
+        let result = self.start(kind, source, &activity);
+        match &result {
+            Ok(_) => self.store.clear_failure(name)?,
+            // Whatever made this refresh fail — a refused or cancelled code,
+            // an unreachable or failing STS, missing keys — would make the
+            // next terminal in the queue fail too, after asking for a code.
+            Err(e) => self.store.record_failure(name, &e.to_string())?,
+        }
+        result
+    }
+
+    fn start(
+        &self,
+        kind: &Kind,
+        source: &mut Option<CodeSource>,
+        activity: Activity,
+    ) -> Result<Session> {
+        match kind {
+            Kind::Mfa(m) => start::mfa_session(self.store, m, source, activity),
+            Kind::RoleWithCode(role) => start::role_with_code(self.store, role, source, activity),
+            Kind::ChainedRole {
+                role,
+                source: inner,
+            } => {
+                let source_session = self.ensure(inner, false, source, activity)?;
+                start::chained_role(self.store, role, &source_session, activity)
             }
         }
-    } else if !force
-        && let Some(session) = store.load(name)?
-        && usable(&session)
-    {
-        return Ok(session);
     }
-
-    let result = work(source);
-    match &result {
-        Ok(_) => store.clear_failure(name)?,
-        Err(
-            e @ (Error::Cancelled
-            | Error::CodeRejected { .. }
-            | Error::BadCodeFormat
-            | Error::CodeReused),
-        ) => {
-            store.record_failure(name, &e.to_string())?;
-        }
-        Err(_) => {}
-    }
-    result
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))
-}
-
-/// The device to use: the configured one, else discovery through IAM.
-/// Returns whether it came from the remembered discoveries.
-fn resolve_device(
-    runtime: &tokio::runtime::Runtime,
-    expected: Option<&str>,
-    profile: &Profile,
-    keys: &sts::LongTermKeys,
-) -> Result<(String, bool)> {
-    match expected {
-        Some(device) => Ok((device.to_string(), false)),
-        None => crate::discovery::device_for(runtime, profile, keys),
-    }
-}
-
-/// Gets a code from `source` (choosing one now if none was chosen yet).
-fn get_code(source: &mut Option<CodeSource>, device: &str, profile: &str) -> Result<String> {
-    if source.is_none() {
-        *source = Some(CodeSource::choose(None, None, true)?);
-    }
-    match source {
-        Some(source) => source.get(device, profile),
-        None => Err(Error::NoTerminal),
-    }
-}
-
-fn start_session(
-    store: &Store,
-    profile: &Profile,
-    expected_device: Option<&str>,
-    duration: u64,
-    source: &mut Option<CodeSource>,
-) -> Result<Session> {
-    let call = CodeCall {
-        profile,
-        keys_profile: profile,
-        expected_device,
-        region: profile.region_or_default(),
-        role_arn: None,
-    };
-    start_with_code(
-        store,
-        &call,
-        source,
-        async |client, device, code, endpoint| {
-            sts::get_session_token(client, device, code, duration, endpoint).await
-        },
-    )
-}
-
-/// A new session started with an MFA code: GetSessionToken, or AssumeRole
-/// carrying the code for long role sessions.
-pub(crate) struct CodeCall<'a> {
-    /// The profile the session is for (its cache key, its name at the prompt).
-    pub(crate) profile: &'a Profile,
-    /// Whose long-term keys sign the call (a role's source profile).
-    pub(crate) keys_profile: &'a Profile,
-    /// The configured device; None → discovered through IAM.
-    pub(crate) expected_device: Option<&'a str>,
-    pub(crate) region: String,
-    pub(crate) role_arn: Option<&'a str>,
-}
-
-/// The steps every call that carries a code shares: keys first (a profile
-/// without keys fails before a code is asked for), the device, a checked
-/// code, the STS `request`, then the session saved atomically.
-pub(crate) fn start_with_code(
-    store: &Store,
-    call: &CodeCall,
-    source: &mut Option<CodeSource>,
-    request: impl AsyncFnOnce(&aws_sdk_sts::Client, &str, &str, &str) -> Result<sts::Issued>,
-) -> Result<Session> {
-    let runtime = runtime()?;
-    let endpoint = sts::endpoint_hint(&call.region);
-    let keys_profile = call.keys_profile;
-    let keys = runtime.block_on(sts::load_long_term(&keys_profile.name))?;
-    let (device, remembered) = resolve_device(&runtime, call.expected_device, keys_profile, &keys)?;
-    let code = get_code(source, &device, &call.profile.name)?;
-    mfa::check_not_reused(store, &device, &code)?;
-    let client = runtime.block_on(sts::sts_client(
-        &call.profile.name,
-        call.region.clone(),
-        &keys,
-    ));
-    let issued = runtime.block_on(request(&client, &device, &code, &endpoint));
-    mfa::remember_used(store, &device, &code);
-    if remembered && issued.is_err() {
-        // Maybe the device was removed: look it up again next time.
-        crate::discovery::forget(&keys_profile.name, &keys.access_key_id);
-    }
-    let issued = issued?;
-    let session = Session {
-        profile: call.profile.name.clone(),
-        mfa_serial: device,
-        source_access_key_id: keys.access_key_id.clone(),
-        credentials: issued.credentials,
-        expiration: issued.expiration,
-        role_arn: call.role_arn.map(str::to_string),
-    };
-    store.save(&session)?;
-    Ok(session)
 }

@@ -1,78 +1,41 @@
-//! The only code that talks to AWS: long-term keys through aws-config's
-//! profile provider, then STS. Everything here is async and runs on a
-//! current-thread runtime built only on the refresh path.
+//! The only code that talks to STS and IAM. Everything here is async and
+//! runs on a current-thread runtime built only on the refresh path. Every
+//! client goes through `net::http_client` (rustls with ring, proxies, CA
+//! bundle), with short timeouts and no retries (a code must not be sent twice).
 
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
+use crate::net::Target;
 use crate::secret::Secret;
-use crate::store::session::Credentials;
+use crate::store::session::{Credentials, Session};
 
 /// Seconds, not minutes: a login that cannot reach STS should say so quickly.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Long-term keys of one profile, as aws-config's profile provider loads
-/// them (static keys or `credential_process`) — never from the environment,
-/// where a session awsesh exported would win.
-pub struct LongTermKeys {
-    pub access_key_id: String,
-    credentials: aws_credential_types::Credentials,
-}
-
-pub async fn load_long_term(profile: &str) -> Result<LongTermKeys> {
-    // The provider builds clients of its own (IMDS for `credential_source`),
-    // which need our HTTP client since the SDK's default TLS stack is off.
-    let provider_config = ProviderConfig::without_region()
-        .with_http_client(http_client())
-        .with_behavior_version(Some(BehaviorVersion::latest()));
-    let provider = ProfileFileCredentialsProvider::builder()
-        .configure(&provider_config)
-        .profile_name(profile)
-        .build();
-    let credentials = provider
-        .provide_credentials()
-        .await
-        .map_err(|e| Error::NoLongTermKeys {
-            profile: profile.to_string(),
-            detail: innermost_cause(&e),
-        })?;
-    Ok(LongTermKeys {
-        access_key_id: credentials.access_key_id().to_string(),
-        credentials,
-    })
-}
-
-/// HTTPS through rustls with ring (DESIGN §9: a third of aws-lc's size and build time).
-fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
-}
-
-/// An SDK config signed with `keys`: rustls with ring, explicit region (no
-/// IMDS probing), short timeouts, no retries (a code must not be sent twice).
+/// An SDK config signed with `credentials`: our HTTP client, an explicit
+/// region (no IMDS probing), short timeouts, no retries. `ca_bundle` is the
+/// profile's `ca_bundle` (`AWS_CA_BUNDLE` wins).
 pub async fn sdk_config(
     profile: &str,
     region: String,
     credentials: aws_credential_types::Credentials,
-) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    ca_bundle: Option<&str>,
+) -> Result<aws_config::SdkConfig> {
+    crate::net::check_endpoint_overrides()?;
+    let http = crate::net::http_client(ca_bundle)?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
         .region(aws_config::Region::new(region))
         .credentials_provider(credentials)
-        .http_client(http_client())
+        .http_client(http)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -81,43 +44,114 @@ pub async fn sdk_config(
         )
         .retry_config(RetryConfig::disabled())
         .load()
-        .await
+        .await)
 }
 
-pub async fn sts_client(profile: &str, region: String, keys: &LongTermKeys) -> aws_sdk_sts::Client {
-    aws_sdk_sts::Client::new(&sdk_config(profile, region, keys.credentials.clone()).await)
+/// Credentials of a cached session, for calls signed with it.
+pub fn session_credentials(session: &Session) -> aws_credential_types::Credentials {
+    let c = &session.credentials;
+    aws_credential_types::Credentials::new(
+        c.access_key_id.clone(),
+        c.secret_access_key.expose().to_string(),
+        Some(c.session_token.expose().to_string()),
+        Some(session.expiration.into()),
+        "awsesh",
+    )
 }
 
-/// Where STS requests go, for error messages.
-pub fn endpoint_hint(region: &str) -> String {
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()))
-        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+/// An STS client and where its requests go (for messages). One client per
+/// refresh: the connection the early GetCallerIdentity opened while the user
+/// typed is the one GetSessionToken uses.
+pub struct Sts {
+    client: aws_sdk_sts::Client,
+    target: Target,
+}
+
+impl Sts {
+    pub async fn connect(
+        profile: &str,
+        region: String,
+        credentials: aws_credential_types::Credentials,
+        ca_bundle: Option<&str>,
+    ) -> Result<Sts> {
+        let target = Target::sts(&region, ca_bundle)?;
+        let config = sdk_config(profile, region, credentials, ca_bundle).await?;
+        Ok(Sts {
+            client: aws_sdk_sts::Client::new(&config),
+            target,
+        })
+    }
+
+    #[cfg(test)]
+    fn from_client(client: aws_sdk_sts::Client) -> Sts {
+        Sts {
+            client,
+            target: Target::for_tests(),
+        }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// GetCallerIdentity: needs no MFA and no permission, so it checks the
+    /// keys, the network path and TLS before a code is spent — and leaves a
+    /// warm connection behind. Returns the caller's ARN.
+    pub async fn caller_identity(&self) -> Result<String> {
+        let out = self
+            .client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| map_sdk_error(e, "", &self.target))?;
+        Ok(crate::text::printable(out.arn().unwrap_or("?")))
+    }
+
+    /// GetSessionToken with the MFA device and code.
+    pub async fn get_session_token(
+        &self,
+        device: &str,
+        code: &str,
+        duration_secs: u64,
+    ) -> Result<Issued> {
+        let out = self
+            .client
+            .get_session_token()
+            .serial_number(device)
+            .token_code(code)
+            .duration_seconds(i32::try_from(duration_secs).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| map_sdk_error(e, device, &self.target))?;
+        issued_from(out.credentials())
+    }
+
+    /// AssumeRole, signed with whatever the client holds: the source
+    /// profile's MFA session (no MFA parameters, chaining caps it at 1 h) or
+    /// the long-term keys plus SerialNumber and TokenCode.
+    pub async fn assume_role(&self, req: &RoleRequest<'_>) -> Result<Issued> {
+        let mut call = self
+            .client
+            .assume_role()
+            .role_arn(req.role_arn)
+            .role_session_name(req.session_name)
+            .duration_seconds(i32::try_from(req.duration_secs).unwrap_or(i32::MAX))
+            .set_external_id(req.external_id.map(str::to_string));
+        if let Some((device, code)) = req.mfa {
+            call = call.serial_number(device).token_code(code);
+        }
+        let device = req.mfa.map(|(d, _)| d).unwrap_or("");
+        let out = call
+            .send()
+            .await
+            .map_err(|e| map_sdk_error(e, device, &self.target))?;
+        issued_from(out.credentials())
+    }
 }
 
 pub struct Issued {
     pub credentials: Credentials,
     pub expiration: OffsetDateTime,
-}
-
-/// GetSessionToken with the MFA device and code.
-pub async fn get_session_token(
-    client: &aws_sdk_sts::Client,
-    device: &str,
-    code: &str,
-    duration_secs: u64,
-    endpoint: &str,
-) -> Result<Issued> {
-    let out = client
-        .get_session_token()
-        .serial_number(device)
-        .token_code(code)
-        .duration_seconds(duration_secs.min(i32::MAX as u64) as i32)
-        .send()
-        .await
-        .map_err(|e| map_sdk_error(e, device, endpoint))?;
-    issued_from(out.credentials())
 }
 
 /// What an AssumeRole call asks for.
@@ -130,56 +164,6 @@ pub struct RoleRequest<'a> {
     pub mfa: Option<(&'a str, &'a str)>,
 }
 
-/// AssumeRole, signed with whatever the client holds: the source profile's MFA
-/// session (no MFA parameters, chaining caps it at 1 h) or the long-term keys
-/// plus SerialNumber and TokenCode.
-pub async fn assume_role(
-    client: &aws_sdk_sts::Client,
-    req: &RoleRequest<'_>,
-    endpoint: &str,
-) -> Result<Issued> {
-    let mut call = client
-        .assume_role()
-        .role_arn(req.role_arn)
-        .role_session_name(req.session_name)
-        .duration_seconds(req.duration_secs.min(i32::MAX as u64) as i32)
-        .set_external_id(req.external_id.map(str::to_string));
-    if let Some((device, code)) = req.mfa {
-        call = call.serial_number(device).token_code(code);
-    }
-    let device = req.mfa.map(|(d, _)| d).unwrap_or("");
-    let out = call
-        .send()
-        .await
-        .map_err(|e| map_sdk_error(e, device, endpoint))?;
-    issued_from(out.credentials())
-}
-
-/// An STS client signed with a cached session's credentials.
-pub async fn sts_client_for_session(
-    profile: &str,
-    region: String,
-    session: &crate::store::session::Session,
-) -> aws_sdk_sts::Client {
-    let c = &session.credentials;
-    let credentials = aws_credential_types::Credentials::new(
-        c.access_key_id.clone(),
-        c.secret_access_key.expose().to_string(),
-        Some(c.session_token.expose().to_string()),
-        Some(session.expiration.into()),
-        "awsesh",
-    );
-    aws_sdk_sts::Client::new(&sdk_config(profile, region, credentials).await)
-}
-
-/// Where IAM requests go, for error messages.
-pub fn iam_endpoint_hint() -> String {
-    ["AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()))
-        .unwrap_or_else(|| "https://iam.amazonaws.com".to_string())
-}
-
 /// The IAM user behind some long-term keys and the MFA devices it has.
 pub struct Devices {
     /// The user's name, or its ARN when IAM gave no name (root keys).
@@ -189,19 +173,16 @@ pub struct Devices {
 }
 
 /// MFA device discovery, as the team's script does it: GetUser (no name: the
-/// caller), then ListMFADevices for that user. Errors are one short line.
+/// caller), then ListMFADevices for that user.
 pub async fn list_mfa_devices(
     profile: &str,
     region: String,
-    keys: &LongTermKeys,
-) -> std::result::Result<Devices, String> {
-    let config = sdk_config(profile, region, keys.credentials.clone()).await;
+    credentials: aws_credential_types::Credentials,
+    ca_bundle: Option<&str>,
+) -> Result<Devices> {
+    let target = Target::iam(&region, ca_bundle)?;
+    let config = sdk_config(profile, region.clone(), credentials, ca_bundle).await?;
     let iam = aws_sdk_iam::Client::new(&config);
-    let endpoint = iam_endpoint_hint();
-    let describe = |e: Error| match e {
-        Error::Sts(detail) => detail,
-        other => other.to_string(),
-    };
     // GetUser needs iam:GetUser on oneself; when that is denied, the user name
     // is the last part of the caller's ARN.
     let user_name = match iam.get_user().send().await {
@@ -210,20 +191,18 @@ pub async fn list_mfa_devices(
             .map(|u| u.user_name().to_string())
             .filter(|n| !n.is_empty()),
         Err(e) => {
-            let iam_error = describe(map_sdk_error(e, "", &endpoint));
-            let sts = aws_sdk_sts::Client::new(&config);
-            let arn = sts
-                .get_caller_identity()
-                .send()
-                .await
-                .map_err(|_| iam_error.clone())?
-                .arn()
-                .map(str::to_string)
-                .unwrap_or_default();
-            match arn.split_once(":user/") {
-                Some((_, path_and_name)) => path_and_name.rsplit('/').next().map(str::to_string),
-                None => return Err(iam_error),
+            let iam_error = map_sdk_error(e, "", &target);
+            if matches!(iam_error, Error::Unreachable { .. }) {
+                return Err(iam_error);
             }
+            let sts = Sts {
+                client: aws_sdk_sts::Client::new(&config),
+                target: Target::sts(&region, ca_bundle)?,
+            };
+            let arn = sts.caller_identity().await.map_err(|_| iam_error)?;
+            arn.split_once(":user/")
+                .and_then(|(_, path_and_name)| path_and_name.rsplit('/').next())
+                .map(str::to_string)
         }
     };
     let out = iam
@@ -231,7 +210,7 @@ pub async fn list_mfa_devices(
         .set_user_name(user_name.clone())
         .send()
         .await
-        .map_err(|e| describe(map_sdk_error(e, "", &endpoint)))?;
+        .map_err(|e| map_sdk_error(e, "", &target))?;
     let serials = out
         .mfa_devices()
         .iter()
@@ -268,19 +247,20 @@ pub fn issued(
         session_token: Secret::new(token),
     };
     credentials.validate().map_err(Error::BadCredentials)?;
-    let expiration = OffsetDateTime::from_unix_timestamp(expiration_epoch)
-        .map_err(|_| Error::BadCredentials("Expiration"))?;
+    let expiration = crate::clock::issued_expiry(expiration_epoch, crate::clock::now_epoch())
+        .map_err(Error::BadCredentials)?;
     Ok(Issued {
         credentials,
         expiration,
     })
 }
 
-/// One line per failure a user can act on.
+/// One line per failure a user can act on; STS's own message cleaned of
+/// control characters, never the request.
 pub fn map_sdk_error<E>(
     err: SdkError<E, aws_smithy_runtime_api::http::Response>,
     device: &str,
-    endpoint: &str,
+    target: &Target,
 ) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -288,64 +268,66 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let code = e.code().unwrap_or("Unknown");
-            let message = crate::mfa::printable(e.message().unwrap_or(""));
+            let status = service.raw().status().as_u16();
+            let code = crate::text::printable(e.code().unwrap_or(""));
+            let message = crate::text::printable(e.message().unwrap_or(""));
+            let message: String = message.chars().take(300).collect();
+            if code.is_empty() {
+                return Error::Sts {
+                    service: target.service,
+                    detail: format!(
+                        "HTTP {status} without an AWS error in the answer{}",
+                        if target.proxy.is_some() {
+                            " (from the proxy?)"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+            }
             let mfa_words = ["MultiFactorAuthentication", "MFA", "one time pass code"];
             if code == "AccessDenied" && mfa_words.iter().any(|w| message.contains(w)) {
                 Error::CodeRejected {
                     device: device.to_string(),
                     message,
                 }
+            } else if ["InvalidClientTokenId", "SignatureDoesNotMatch"].contains(&code.as_str()) {
+                Error::KeysRejected {
+                    service: target.service,
+                    detail: format!("{code}: {message}"),
+                }
             } else {
-                Error::Sts(format!("{code}: {message}"))
+                Error::Sts {
+                    service: target.service,
+                    detail: format!("{code}: {message}"),
+                }
             }
         }
-        SdkError::TimeoutError(_) => Error::Unreachable {
-            endpoint: endpoint.to_string(),
-            detail: "timed out".to_string(),
-        },
-        SdkError::DispatchFailure(_) => Error::Unreachable {
-            endpoint: endpoint.to_string(),
-            detail: first_line(&DisplayErrorContext(&err).to_string()),
-        },
-        _ => Error::Sts(first_line(&DisplayErrorContext(&err).to_string())),
-    }
-}
-
-/// The most specific message in an error chain, on one line: the provider's
-/// outer layers only repeat it.
-fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    strip_debug_tail(&first_line(&current.to_string()))
-}
-
-/// aws-config appends the Debug form of nested errors, e.g.
-/// `… (CredentialsNotLoaded(CredentialsNotLoaded { … }))`; users need only
-/// the sentence before it.
-fn strip_debug_tail(text: &str) -> String {
-    let mut search = 0;
-    while let Some(found) = text[search..].find(" (") {
-        let at = search + found;
-        let rest = &text[at + 2..];
-        let ident: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        if ident.starts_with(|c: char| c.is_ascii_uppercase())
-            && rest[ident.len()..].starts_with(['(', ' '])
-        {
-            return text[..at].to_string();
+        SdkError::TimeoutError(_) => target.unreachable(format!(
+            "no answer within {} s",
+            OPERATION_TIMEOUT.as_secs()
+        )),
+        SdkError::DispatchFailure(failure) => {
+            let connect_timeout = failure.as_connector_error().is_some_and(|c| c.is_timeout());
+            if connect_timeout {
+                target.unreachable(format!(
+                    "connecting timed out after {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            } else {
+                target.dispatch_failure(&err)
+            }
         }
-        search = at + 2;
+        SdkError::ResponseError(_) => target.unreachable(
+            "the answer was not an AWS response (a proxy or captive portal in the way?)".into(),
+        ),
+        _ => Error::Sts {
+            service: target.service,
+            detail:
+                "the request could not be built; check the profile's region and AWS_ENDPOINT_URL"
+                    .into(),
+        },
     }
-    text.to_string()
-}
-
-fn first_line(text: &str) -> String {
-    crate::mfa::printable(text.lines().next().unwrap_or(text))
 }
 
 #[cfg(test)]
@@ -356,7 +338,7 @@ mod tests {
 
     /// A client built from our own SDK config (timeouts, no retries), with
     /// the HTTP layer replaced by aws-smithy-mocks: what moto cannot do.
-    fn client_with(rule: &Rule) -> aws_sdk_sts::Client {
+    fn client_with(rule: &Rule) -> Sts {
         let keys = aws_credential_types::Credentials::new(
             "AKIAMOCKMOCKMOCKMOCK",
             "c2Vj",
@@ -364,12 +346,14 @@ mod tests {
             None,
             "test",
         );
-        let sdk = rt().block_on(sdk_config("default", "us-east-1".into(), keys));
+        let sdk = rt()
+            .block_on(sdk_config("default", "us-east-1".into(), keys, None))
+            .unwrap();
         let conf = aws_sdk_sts::config::Builder::from(&sdk)
             .http_client(create_mock_http_client())
             .interceptor(MockResponseInterceptor::new().with_rule(rule))
             .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        Sts::from_client(aws_sdk_sts::Client::from_conf(conf))
     }
 
     fn rt() -> tokio::runtime::Runtime {
@@ -390,14 +374,8 @@ mod tests {
                     .build(),
             )
         });
-        let client = client_with(&rule);
-        let result = rt().block_on(get_session_token(
-            &client,
-            "arn:mfa/dev",
-            "123456",
-            3600,
-            "http://x",
-        ));
+        let sts = client_with(&rule);
+        let result = rt().block_on(sts.get_session_token("arn:mfa/dev", "123456", 3600));
         (result.err().expect("an error"), rule.num_calls())
     }
 
@@ -423,24 +401,30 @@ mod tests {
     }
 
     #[test]
-    fn debug_tails_are_stripped_from_provider_messages() {
-        assert_eq!(
-            strip_debug_tail(
-                "profile `x` was not defined (CredentialsNotLoaded(CredentialsNotLoaded { source: None }))"
-            ),
-            "profile `x` was not defined"
-        );
-        assert_eq!(
-            strip_debug_tail("keep (this part) as is"),
-            "keep (this part) as is"
-        );
+    fn invalid_credentials_from_sts_are_refused() {
+        let later = crate::clock::now_epoch() + 3600;
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", later).is_ok());
+        assert!(issued("ASIA'; rm -rf ~", "c2Vj", "dG9r", later).is_err());
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "a$(id)", "dG9r", later).is_err());
+        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "x\ny", later).is_err());
     }
 
     #[test]
-    fn invalid_credentials_from_sts_are_refused() {
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", 1_800_000_000).is_ok());
-        assert!(issued("ASIA'; rm -rf ~", "c2Vj", "dG9r", 1_800_000_000).is_err());
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "a$(id)", "dG9r", 1_800_000_000).is_err());
-        assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "x\ny", 1_800_000_000).is_err());
+    fn expirations_in_the_past_or_out_of_range_are_refused() {
+        let now = crate::clock::now_epoch();
+        for epoch in [
+            now - 1,
+            0,
+            i64::MIN,
+            now + 10 * 86_400,
+            253_402_300_799,
+            i64::MAX,
+        ] {
+            let err = issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", epoch).err();
+            assert!(
+                matches!(err, Some(Error::BadCredentials(why)) if why.contains("Expiration")),
+                "{epoch}: {err:?}"
+            );
+        }
     }
 }

@@ -107,7 +107,7 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
     let (status, output) = finish_pty(waiter);
     assert_eq!(status, 1, "{output}");
     assert!(
-        output.contains("prompt just failed") && output.contains("cancelled"),
+        output.contains("refresh of this session just failed") && output.contains("cancelled"),
         "{output}"
     );
     assert!(
@@ -133,7 +133,8 @@ fn a_mistyped_code_at_the_prompt_asks_again() {
     login.send_line("12345").unwrap();
     login.expect("6 digits; try again").unwrap();
     login.expect("MFA code").unwrap();
-    login.send_line("123456").unwrap();
+    // As authenticator apps show it.
+    login.send_line("123 456").unwrap();
     let (status, output) = finish_pty(login);
     assert_eq!(status, 0, "{output}");
     assert!(
@@ -153,7 +154,12 @@ fn a_mistyped_code_at_the_prompt_asks_again() {
     }
     let (status, output) = finish_pty(login);
     assert_eq!(status, 1, "{output}");
-    assert!(output.contains("exactly 6 digits"), "{output}");
+    let last = output.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.contains("after 3 tries") && last.contains("run the command again"),
+        "the last word says it gave up and how to start again: {output}"
+    );
+    assert!(!last.contains("try again"), "{output}");
     assert_eq!(
         moto.count_calls("GetSessionToken", &sandbox.access_key_id),
         1

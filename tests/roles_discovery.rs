@@ -35,44 +35,6 @@ fn create_role(moto: &Moto, name: &str) -> String {
     json(&out)["Role"]["Arn"].as_str().unwrap().to_string()
 }
 
-/// Creates a virtual MFA device and enables it for `user`; returns its serial.
-fn add_mfa_device(moto: &Moto, user: &str) -> String {
-    let device = unique_name("dev");
-    // aws CLI v1 insists on writing the QR code somewhere.
-    let outfile = std::env::temp_dir().join(format!("{device}.png"));
-    let out = moto
-        .aws_admin(&[
-            "iam",
-            "create-virtual-mfa-device",
-            "--virtual-mfa-device-name",
-            &device,
-            "--outfile",
-            outfile.to_str().unwrap(),
-            "--bootstrap-method",
-            "QRCodePNG",
-        ])
-        .expect("iam create-virtual-mfa-device");
-    let _ = fs::remove_file(&outfile);
-    let serial = json(&out)["VirtualMFADevice"]["SerialNumber"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    moto.aws_admin(&[
-        "iam",
-        "enable-mfa-device",
-        "--user-name",
-        user,
-        "--serial-number",
-        &serial,
-        "--authentication-code1",
-        "123456",
-        "--authentication-code2",
-        "654321",
-    ])
-    .expect("iam enable-mfa-device");
-    serial
-}
-
 /// An `mfa_process` that counts its runs and prints a new code each time
 /// (the same code twice within 90 s is refused by design).
 fn counting_process(sandbox: &Sandbox) -> (String, PathBuf) {
@@ -262,12 +224,15 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
     sandbox.append_config(&format!(
         "[profile r]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 900\n"
     ));
-    // A margin longer than the 15-minute role session: stale at once, while the
-    // 12-hour source session stays fresh.
-    let margin = ("AWSESH_REFRESH_MARGIN", "20m");
+    // A margin one second short of the 15-minute role session: stale a second
+    // after it starts, while the 12-hour source session stays fresh.
+    let margin = ("AWSESH_REFRESH_MARGIN", "899");
+    let a_second = || std::thread::sleep(std::time::Duration::from_millis(1100));
     let first = env_json(&sandbox, "r", &[margin, ("TOTP_CODE", "135790")]);
+    a_second();
     // No code source at all now — no flag, no env, no mfa_process, no terminal.
     let second = env_json(&sandbox, "r", &[margin]);
+    a_second();
     let third = env_json(&sandbox, "r", &[margin]);
     let keys: Vec<&str> = [&first, &second, &third]
         .iter()
@@ -286,8 +251,9 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
     // terminal that fails at once with a pointer to `awsesh login`.
     let (code, _, _) = sandbox.run(&["logout", "--profile", "default"]);
     assert_eq!(code, 0);
+    a_second();
     let mut cmd = sandbox.awsesh(&["env", "--ensure", "--profile", "r"]);
-    cmd.env("AWSESH_REFRESH_MARGIN", "20m");
+    cmd.env("AWSESH_REFRESH_MARGIN", "899");
     let out = cmd.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -392,7 +358,7 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
     let Some(moto) = moto() else { return };
     let user = unique_name("disco");
     let sandbox = without_mfa_serial(moto, &user);
-    let serial = add_mfa_device(moto, &user);
+    let serial = moto.add_mfa_device(&user);
     let config_home = sandbox.path("xdg-config");
 
     let login = |code: &str| {
@@ -480,8 +446,8 @@ fn several_devices_or_none_are_explained() {
     let Some(moto) = moto() else { return };
     let user = unique_name("many");
     let sandbox = without_mfa_serial(moto, &user);
-    let first = add_mfa_device(moto, &user);
-    let second = add_mfa_device(moto, &user);
+    let first = moto.add_mfa_device(&user);
+    let second = moto.add_mfa_device(&user);
     one_line_error(
         &sandbox,
         &["login", "--token-code", "123456"],
@@ -548,7 +514,19 @@ fn mfa_process_and_totp_code_work_without_any_terminal() {
             sandbox.mfa_serial
         ));
     };
-    set_process("echo 'yubikey not inserted' >&2; exit 2");
+    // (A script: words of the command line itself are hidden in messages.)
+    let failing = sandbox.path("ykman-fails.sh");
+    fs::write(
+        &failing,
+        "#!/bin/sh\necho 'yubikey not inserted' >&2\nexit 2\n",
+    )
+    .unwrap();
+    fs::set_permissions(
+        &failing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    set_process(failing.to_str().unwrap());
     one_line_error(
         &sandbox,
         &["login", "--force"],
@@ -563,7 +541,10 @@ fn mfa_process_and_totp_code_work_without_any_terminal() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("timed out after 1 s"), "{err}");
+    assert!(
+        err.contains("within 1 s") && err.contains("stopped"),
+        "{err}"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     set_process("echo hello");
     one_line_error(&sandbox, &["login", "--force"], &["mfa_process", "6-digit"]);

@@ -421,29 +421,39 @@ fn a_role_near_expiry_is_renewed_without_a_prompt_while_cmd_keeps_calling() {
     };
     let arn = create_role(moto);
     sandbox.append_config(&format!(
-        "[profile r]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 900\nregion = us-east-1\n"
+        "[profile r]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 960\nregion = us-east-1\n"
     ));
-    // 15-minute role sessions and a 16-minute margin: every credential the
-    // endpoint hands out is already due for renewal, and botocore (which
-    // renews 15 minutes before expiry) asks again before every call.
-    let mut served = Served::driver(&sandbox, "r", &[("AWSESH_REFRESH_MARGIN", "16m")]);
-    let mut keys = Vec::new();
-    for _ in 0..4 {
-        let answer = served.call("keep");
-        assert_eq!(answer["method"], "container-role");
-        assert!(
-            answer["arn"].as_str().unwrap().contains(":assumed-role/"),
-            "{answer}"
-        );
-        keys.push(answer["key"].as_str().unwrap().to_string());
-    }
-    let mut distinct = keys.clone();
-    distinct.sort();
-    distinct.dedup();
+    // 16-minute role sessions and a margin one second shorter: what the
+    // endpoint hands out is due for renewal a second later. botocore renews
+    // 15 minutes before expiry, so a long-lived client asks the endpoint
+    // again once a minute has passed.
+    let mut served = Served::driver(&sandbox, "r", &[("AWSESH_REFRESH_MARGIN", "959")]);
+    let first = served.call("keep");
+    assert_eq!(first["method"], "container-role");
     assert!(
-        distinct.len() >= 3,
-        "the long-lived client was given renewed role credentials: {keys:?}"
+        first["arn"].as_str().unwrap().contains(":assumed-role/"),
+        "{first}"
     );
+    // A new client after a second gets a renewed role at once.
+    std::thread::sleep(Duration::from_millis(1100));
+    let other = served.call("fresh");
+    assert_ne!(other["key"], first["key"], "renewed for a new client");
+    // The long-lived client keeps calling until botocore refreshes.
+    let deadline = Instant::now() + Duration::from_secs(100);
+    let mut calls = 1;
+    loop {
+        std::thread::sleep(Duration::from_secs(5));
+        let answer = served.call("keep");
+        calls += 1;
+        if answer["key"] != first["key"] {
+            assert!(answer["arn"].as_str().unwrap().contains(":assumed-role/"));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the long-lived client still had {first} after {calls} calls"
+        );
+    }
     served.send("exit 0");
     assert_eq!(served.wait(DEADLINE), 0);
     let err = served.stderr();
@@ -518,11 +528,18 @@ fn a_lapsing_session_is_told_once_never_prompted_and_a_new_one_is_picked_up() {
 
 #[test]
 fn on_a_terminal_the_code_is_asked_at_the_start_and_never_from_the_background() {
-    let Some((sandbox, _)) = logged_in(&["--duration", "15m"]) else {
+    let Some(moto) = moto() else {
         return;
     };
+    if support::which("aws").is_none() {
+        support::missing("aws CLI (pip install awscli)");
+        return;
+    }
+    let sandbox = Sandbox::new(moto);
+    // 16-minute sessions and a margin one second shorter: the session the
+    // start asks for is due for renewal a second later.
+    sandbox.append_config("duration_seconds = 960\n");
     use expectrl::Expect;
-    // A margin longer than any session: each is "about to lapse".
     let mut pty = support::spawn_pty(
         &sandbox,
         &[
@@ -530,9 +547,9 @@ fn on_a_terminal_the_code_is_asked_at_the_start_and_never_from_the_background() 
             "--server",
             "sh",
             "-c",
-            "for i in 1 2 3; do aws sts get-caller-identity >/dev/null && echo call-ok; done",
+            "sleep 2; for i in 1 2 3; do aws sts get-caller-identity >/dev/null && echo call-ok; done",
         ],
-        &[("AWSESH_REFRESH_MARGIN", "13h")],
+        &[("AWSESH_REFRESH_MARGIN", "959")],
     );
     pty.expect("MFA code for")
         .expect("the start asks for a code");

@@ -270,8 +270,9 @@ impl Term {
     }
 }
 
+/// GetCallerIdentity calls the AWS CLI made with the long-term keys.
 fn caller_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetCallerIdentity", &sb.access_key_id)
+    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
 }
 
 fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {

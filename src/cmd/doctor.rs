@@ -30,7 +30,7 @@ impl Report {
 
 pub fn run(args: DoctorArgs) -> Result<ExitCode> {
     let name = crate::profile::resolve_name(args.profile.profile.as_deref());
-    let shown = crate::mfa::printable(&name);
+    let shown = crate::text::printable(&name);
     let mut report = Report {
         failed: false,
         out: String::new(),
@@ -38,7 +38,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 
     // The shell function `awsesh` sets AWSESH_HOOK when it runs us.
     match std::env::var("AWSESH_HOOK") {
-        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::mfa::printable(&shell))),
+        Ok(shell) if !shell.is_empty() => report.ok(&format!("shell hook active ({})", crate::text::printable(&shell))),
         _ => report.fail(
             "shell hook not active in this shell",
             "add `eval \"$(awsesh init bash)\"` (or zsh; fish: `awsesh init fish | source`) to your rc file and open a new terminal",
@@ -71,8 +71,8 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
             (Some(role_arn), Some(source)) => {
                 report.ok(&format!(
                     "role {} through source profile {}",
-                    crate::mfa::printable(role_arn),
-                    crate::mfa::printable(source)
+                    crate::text::printable(role_arn),
+                    crate::text::printable(source)
                 ));
                 match Profile::load(source) {
                     Ok(source) => Some(source),
@@ -97,7 +97,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         if let Some(keys_profile) = keys_profile {
             match profile.mfa_serial.as_ref().or(keys_profile.mfa_serial.as_ref()) {
                 Some(device) => {
-                    report.ok(&format!("MFA device {}", crate::mfa::printable(device)))
+                    report.ok(&format!("MFA device {}", crate::text::printable(device)))
                 }
                 None => report.ok(
                     "no mfa_serial: awsesh finds the MFA device through IAM (GetUser, ListMFADevices) at the next login",
@@ -116,11 +116,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 }
 
 fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
-    let Ok(runtime) = crate::refresh::runtime() else {
-        report.fail("cannot start the async runtime", "report a bug");
-        return;
-    };
-    let keys = match runtime.block_on(crate::sts::load_long_term(&profile.name)) {
+    let keys = match crate::longterm::load(profile) {
         Ok(keys) => {
             report.ok(&format!("long-term keys found ({})", keys.access_key_id));
             keys
@@ -130,20 +126,33 @@ fn check_keys_and_endpoint(profile: &Profile, report: &mut Report) {
             return;
         }
     };
+    let Ok(runtime) = crate::start::runtime() else {
+        report.fail("cannot start the async runtime", "report a bug");
+        return;
+    };
     let region = profile.region_or_default();
-    let endpoint = crate::sts::endpoint_hint(&region);
-    let client = runtime.block_on(crate::sts::sts_client(&profile.name, region, &keys));
-    match runtime.block_on(client.get_caller_identity().send()) {
-        Ok(identity) => report.ok(&format!(
-            "STS at {endpoint} answers ({})",
-            identity.arn().unwrap_or("?")
-        )),
-        Err(e) => {
-            let e = crate::sts::map_sdk_error(e, "", &endpoint);
-            report.fail(
-                &e.to_string(),
-                "check the network, the keys, and AWS_ENDPOINT_URL",
-            );
-        }
+    if let Some(partition) = profile.partition()
+        && partition != crate::partition::Partition::Aws
+    {
+        report.ok(&format!(
+            "partition {}: region {region}, endpoints under {}",
+            partition.name(),
+            partition.dns_suffix()
+        ));
+    }
+    let checked = runtime.block_on(async {
+        let sts = crate::sts::Sts::connect(
+            &profile.name,
+            region,
+            keys.credentials(),
+            profile.ca_bundle.as_deref(),
+        )
+        .await?;
+        let arn = sts.caller_identity().await?;
+        Ok::<_, crate::error::Error>((sts.target().endpoint.clone(), arn))
+    });
+    match checked {
+        Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
+        Err(e) => report.error(&e),
     }
 }

@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use time::OffsetDateTime;
-
 use crate::cli::EnvArgs;
 use crate::error::{Error, Result};
 use crate::refresh::{self, Request};
@@ -26,8 +24,8 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
     } else {
         store
             .load(&profile)?
-            .filter(|s| s.seconds_left(OffsetDateTime::now_utc()) > 0)
-            .ok_or_else(|| Error::NoSession(crate::mfa::printable(&profile)))?
+            .filter(|s| s.seconds_left(crate::clock::now()) > 0)
+            .ok_or_else(|| Error::NoSession(crate::text::printable(&profile)))?
     };
     crate::cmd::emit(&crate::output::session_text(args.shell, &store, &session)?)?;
     Ok(ExitCode::SUCCESS)

@@ -30,14 +30,14 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
     if !valid_cmd(&args.cmd) {
         return Err(Error::Other(format!(
             "invalid --cmd `{}`: use letters, digits, `_` and `-`",
-            crate::mfa::printable(&args.cmd)
+            crate::text::printable(&args.cmd)
         )));
     }
     let options = InitOptions {
         exe: self_path(),
         cmd: args.cmd,
         prompt: !args.no_prompt,
-        margin_secs: crate::refresh::margin_secs(),
+        margin_secs: crate::refresh::margin_secs()?,
     };
     crate::cmd::emit(&render(args.shell, &options))?;
     Ok(ExitCode::SUCCESS)

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use time::OffsetDateTime;
-
 use crate::cli::LoginArgs;
 use crate::error::Result;
 use crate::refresh::{self, Request};
@@ -17,9 +15,10 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
         .map(crate::duration::parse_session)
         .transpose()?;
     let store = Store::open()?;
+    let margin = refresh::margin_secs()?;
     let before = store
         .load(&profile)?
-        .filter(|s| !args.force && s.is_fresh(OffsetDateTime::now_utc(), refresh::margin_secs()));
+        .filter(|s| !args.force && s.is_fresh(crate::clock::now(), margin));
     let session = refresh::ensure(
         &store,
         &Request {
@@ -30,7 +29,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
             ..Request::reuse(&profile, None)
         },
     )?;
-    let left = crate::duration::time_left(session.seconds_left(OffsetDateTime::now_utc()));
+    let left = crate::duration::time_left(session.seconds_left(crate::clock::now()));
     let verb = if before.is_some() {
         "still valid, kept (use --force for a new one)"
     } else {
@@ -38,7 +37,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
     };
     eprintln!(
         "awsesh: session for profile {} {verb}: {left} left, until {}",
-        crate::mfa::printable(&profile),
+        crate::text::printable(&profile),
         crate::cmd::status::local_time(session.expiration)
     );
     if let Some(format) = args.shell {

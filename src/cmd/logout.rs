@@ -11,21 +11,28 @@ use crate::store::Store;
 pub fn run(args: LogoutArgs) -> Result<ExitCode> {
     let store = Store::open()?;
     let profiles: Vec<String> = if args.all {
-        store.list()?.into_iter().map(|s| s.profile).collect()
+        let (profiles, others) = store.remove_all()?;
+        for profile in &profiles {
+            let name = crate::text::printable(profile);
+            eprintln!("awsesh: logged out of profile {name}");
+        }
+        if others > 0 {
+            eprintln!("awsesh: removed {others} unusable or leftover session files");
+        }
+        if profiles.is_empty() && others == 0 {
+            eprintln!("awsesh: no sessions");
+        }
+        profiles
     } else {
-        vec![crate::profile::resolve_name(
-            args.profile.profile.as_deref(),
-        )]
-    };
-    for profile in &profiles {
-        let existed = store.remove(profile)?;
-        let name = crate::mfa::printable(profile);
-        if existed {
+        let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+        let name = crate::text::printable(&profile);
+        if store.remove(&profile)? {
             eprintln!("awsesh: logged out of profile {name}");
         } else {
             eprintln!("awsesh: no session for profile {name}");
         }
-    }
+        vec![profile]
+    };
     if let Some(shell) = args.shell {
         let owned = std::env::var("AWSESH_PROFILE").ok();
         // Only unset what belongs to a session we just removed.

@@ -15,7 +15,7 @@ pub mod status;
 
 use std::process::ExitCode;
 
-use crate::cli::{Command, OutputFormat, Shell};
+use crate::cli::Command;
 use crate::error::Result;
 
 pub fn run(command: Command) -> Result<ExitCode> {
@@ -31,16 +31,6 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Completions(args) => completions::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::HookSync(args) => hook_sync::run(args),
-    }
-}
-
-/// The shell of an output format, or None for JSON.
-pub fn shell_of(format: OutputFormat) -> Option<Shell> {
-    match format {
-        OutputFormat::Bash => Some(Shell::Bash),
-        OutputFormat::Zsh => Some(Shell::Zsh),
-        OutputFormat::Fish => Some(Shell::Fish),
-        OutputFormat::Json => None,
     }
 }
 

@@ -20,7 +20,10 @@ fn segment(profile: Option<&str>) -> Option<String> {
     dir::check(&dir_path).ok()?;
     let path = dir_path.join(format!("{}.session", key_for(&profile).ok()?));
     let bytes = file::read(&path).ok()??;
-    let expiry = crate::store::session::stamp_of(&bytes)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    Some(crate::duration::time_left(expiry - now))
+    let now = crate::clock::now_epoch();
+    let expiry = crate::clock::stored_expiry(crate::store::session::stamp_of(&bytes)?, now)?;
+    Some(crate::duration::time_left(crate::clock::seconds_left(
+        expiry.unix_timestamp(),
+        now,
+    )))
 }

@@ -3,23 +3,18 @@
 use std::process::ExitCode;
 
 use serde_json::json;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::cli::StatusArgs;
 use crate::duration::time_left;
 use crate::error::{Error, Result};
-use crate::mfa::printable;
 use crate::store::Store;
 use crate::store::session::Session;
+use crate::text::printable;
 
 /// Local wall-clock time, e.g. `2026-11-24 16:50:31 +01:00`.
 pub fn local_time(at: OffsetDateTime) -> String {
-    let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
-    let local = at.to_offset(offset);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
-    );
-    local.format(&format).unwrap_or_default()
+    crate::clock::local(at)
 }
 
 fn describe(session: &Session, now: OffsetDateTime) -> serde_json::Value {
@@ -36,7 +31,7 @@ fn describe(session: &Session, now: OffsetDateTime) -> serde_json::Value {
 
 pub fn run(args: StatusArgs) -> Result<ExitCode> {
     let store = Store::open()?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let sessions = if args.all {
         store.list()?
     } else {

@@ -70,7 +70,7 @@ pub fn filtered_config(profile: &str) -> Result<String> {
     {
         return Err(Error::Other(format!(
             "profile `{}` cannot be named in a config file section; use a plainer name with --server",
-            crate::mfa::printable(profile)
+            crate::text::printable(profile)
         )));
     }
     Ok(filter(&text, profile))

@@ -154,7 +154,7 @@ pub fn describe(store: &Store, profile: Option<&str>) -> String {
             .unwrap_or_default();
         out.push_str(&format!(
             "  profile {:<16} pid {:<8} http://127.0.0.1:{}  since {}\n",
-            crate::mfa::printable(&s.profile),
+            crate::text::printable(&s.profile),
             s.pid,
             s.port,
             since

@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use crate::duration::time_left;
 use crate::error::Error;
-use crate::mfa::printable;
 use crate::refresh::{self, Request};
 use crate::store::Store;
 use crate::store::session::Session;
+use crate::text::printable;
 
 /// How long a request waits for the refresh it joined before it is answered
 /// with the still-valid session (SDKs give up on the endpoint after 2 s).
@@ -153,13 +153,15 @@ impl Source {
     /// One pass of the refresh protocol, and what the user should be told.
     fn round(&self) -> (Answer, Option<(Told, String)>) {
         let before = self.store.load(&self.profile).ok().flatten();
-        let window = refresh::margin_secs().max(refresh::SERVE_WINDOW_SECS);
+        let window = refresh::margin_secs()
+            .unwrap_or(refresh::DEFAULT_MARGIN_SECS)
+            .max(refresh::SERVE_WINDOW_SECS);
         let profile = printable(&self.profile);
         let login = format!("`awsesh login --profile {profile}` (or any `aws` command)");
         match refresh::ensure(&self.store, &Request::serve(&self.profile, false)) {
             Ok(session) => {
                 let renewed = before.is_none_or(|b| !same(&b, &session));
-                let now = refresh::now();
+                let now = crate::clock::now();
                 // Handed back unrenewed inside the window: no code could be had.
                 let notice = (!renewed && !session.is_fresh(now, window)).then(|| {
                     let left = time_left(session.seconds_left(now));
@@ -180,7 +182,7 @@ impl Source {
                     // STS unreachable or the like: what is still valid is
                     // better than nothing.
                     (Some(session), _) => (Answer::Credentials(session), Some(failing)),
-                    (None, Error::NoTerminal) => {
+                    (None, Error::NoTerminal { .. }) => {
                         let line = format!(
                             "awsesh: no valid session for profile {profile}; run {login} in any terminal and this command picks the new session up"
                         );
@@ -200,13 +202,13 @@ impl Source {
             .load(&self.profile)
             .ok()
             .flatten()
-            .filter(|s| s.seconds_left(refresh::now()) > 0)
+            .filter(|s| s.seconds_left(crate::clock::now()) > 0)
     }
 }
 
 /// One line on the terminal CMD runs in (else awsesh's stderr).
 fn tell(line: &str) {
-    match crate::mfa::open_tty() {
+    match crate::terminal::open_tty() {
         Some(mut tty) => {
             let _ = writeln!(tty, "{line}");
         }

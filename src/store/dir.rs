@@ -47,6 +47,12 @@ pub fn prepare() -> Result<PathBuf> {
         Err(e) => return Err(Error::io(format!("cannot create {}", path.display()), e)),
     }
     check(&path)?;
+    // Ours and private, but without the owner's bits (made under a strict
+    // umask by an older version): give them back, or nothing can be saved.
+    if fs::symlink_metadata(&path).is_ok_and(|m| m.mode() & 0o700 != 0o700) {
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))?;
+    }
     Ok(path)
 }
 

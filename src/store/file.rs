@@ -1,10 +1,13 @@
-//! Private files: created 0600 with O_EXCL|O_NOFOLLOW, replaced atomically,
-//! read strictly (fstat of the open descriptor: a regular file, ours, no
-//! group/other bits, not huge).
+//! Private files: created 0600 with O_EXCL|O_NOFOLLOW (and fchmod, so the
+//! umask cannot change the mode), replaced atomically, read strictly (fstat
+//! of the open descriptor: a regular file, ours, one hard link, no
+//! group/other bits, not huge). Temp files a killed writer left behind are
+//! removed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -30,6 +33,14 @@ pub fn vet(file: &File, path: &Path) -> Result<()> {
     }
     if meta.uid() != euid() {
         return Err(unsafe_file(path, format!("owned by uid {}", meta.uid())));
+    }
+    // Another name for the same file (a hard link to ~/.ssh/id_rsa, say)
+    // must never be read as ours or written through.
+    if meta.nlink() != 1 {
+        return Err(unsafe_file(
+            path,
+            format!("it has {} hard links", meta.nlink()),
+        ));
     }
     if meta.mode() & 0o077 != 0 {
         return Err(unsafe_file(
@@ -117,34 +128,79 @@ fn set_mtime(file: &File, secs: i64) -> std::io::Result<()> {
 
 /// Creates a new private file; fails if anything (a symlink included) exists.
 pub fn create_new(path: &Path) -> Result<File> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
-        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))
+        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+    make_private(&file, path)?;
+    Ok(file)
+}
+
+/// Sets 0600 on an open file of ours: open(2) applies the umask, and under
+/// a umask such as 0277 or 0777 the owner could not read or write it back.
+fn make_private(file: &File, path: &Path) -> Result<()> {
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(format!("cannot inspect {}", path.display()), e))?;
+    if meta.mode() & 0o777 == 0o600 {
+        return Ok(());
+    }
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))
 }
 
 /// Opens (creating if needed) a long-lived private file such as a lock.
+/// Never truncates at open, and refuses a file with another name (a hard
+/// link) before anything is written to it.
 pub fn open_private(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                unsafe_file(path, "a symlink")
-            } else {
-                Error::io(format!("cannot open {}", path.display()), e)
-            }
-        })?;
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+    };
+    let opened = match open() {
+        // Left 0400 or 0000 by a run under a strict umask: ours to repair.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            repair_mode(path)?;
+            open()
+        }
+        other => other,
+    };
+    let file = opened.map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            unsafe_file(path, "a symlink")
+        } else {
+            Error::io(format!("cannot open {}", path.display()), e)
+        }
+    })?;
     vet(&file, path)?;
+    make_private(&file, path)?;
     Ok(file)
+}
+
+/// Gives the owner back read and write on a file of ours that passes the
+/// rules (opened without following a symlink, vetted on the descriptor).
+fn repair_mode(path: &Path) -> Result<()> {
+    let file = OpenOptions::new()
+        .read(false)
+        .write(false)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    vet(&file, path)?;
+    // fchmod does not work on an O_PATH descriptor; /proc/self/fd does, and
+    // names exactly the file vetted above.
+    let by_fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    fs::set_permissions(&by_fd, fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -165,5 +221,140 @@ pub fn remove(path: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
+    }
+}
+
+/// Temp files older than this are stale even if their writer's pid is alive
+/// (it may have been reused): a write takes milliseconds.
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The writer's pid of a temp file name `.NAME.PID.NANOS.tmp`.
+fn temp_writer(name: &str) -> Option<libc::pid_t> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = rest.rsplitn(3, '.');
+    let nanos = parts.next()?;
+    let pid = parts.next()?;
+    let target = parts.next()?;
+    if target.is_empty() || !nanos.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok().filter(|pid| *pid > 0)
+}
+
+fn is_alive(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Removes the temp files in `dir` whose writer is dead or that are older
+/// than `max_age` (by ctime: the mtime of a session temp is its expiry).
+/// They hold a whole session, secret and token. Returns how many went.
+pub fn remove_stale_temps(dir: &Path, max_age: std::time::Duration) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = crate::clock::now_epoch();
+    let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_writer(&name.to_string_lossy()) else {
+            continue;
+        };
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        if meta.is_dir() || meta.uid() != euid() {
+            continue;
+        }
+        let old = crate::clock::seconds_left(now, meta.ctime()) >= max_age;
+        let orphan = pid != std::process::id().try_into().unwrap_or(0) && !is_alive(pid);
+        if (old || orphan) && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dead_pid() -> libc::pid_t {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid as libc::pid_t
+    }
+
+    #[test]
+    fn temp_names_give_their_writer() {
+        assert_eq!(temp_writer(".p-a.session.42.123.tmp"), Some(42));
+        assert_eq!(temp_writer(".used-0f.7.0.tmp"), Some(7));
+        for name in [
+            "p-a.session",
+            ".p-a.session.tmp",
+            ".x.0.1.tmp",
+            "..1.2.tmp",
+            ".a.b.c.tmp",
+        ] {
+            assert_eq!(temp_writer(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn stale_temps_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir
+            .path()
+            .join(format!(".p-a.session.{}.1.tmp", dead_pid()));
+        let live = dir
+            .path()
+            .join(format!(".p-a.session.{}.2.tmp", std::process::id()));
+        let other = dir.path().join("p-a.session");
+        for path in [&dead, &live, &other] {
+            create_new(path).unwrap();
+        }
+        assert_eq!(remove_stale_temps(dir.path(), STALE_TEMP_AGE), 1);
+        assert!(!dead.exists() && live.exists() && other.exists());
+        // Old enough, even with a live writer.
+        assert_eq!(remove_stale_temps(dir.path(), std::time::Duration::ZERO), 1);
+        assert!(!live.exists() && other.exists());
+    }
+
+    #[test]
+    fn a_hard_linked_file_is_refused_and_never_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("precious");
+        fs::write(&precious, b"keep me").unwrap();
+        fs::set_permissions(&precious, fs::Permissions::from_mode(0o600)).unwrap();
+        let lock = dir.path().join("p-a.lock");
+        fs::hard_link(&precious, &lock).unwrap();
+        let err = open_private(&lock)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("hard link"), "{err}");
+        assert!(read(&lock).is_err());
+        assert_eq!(fs::read(&precious).unwrap(), b"keep me");
+        write_atomic(&lock, b"new").unwrap();
+        assert_eq!(
+            fs::read(&precious).unwrap(),
+            b"keep me",
+            "replaced, not written through"
+        );
+    }
+
+    #[test]
+    fn a_lock_left_without_owner_bits_is_given_back() {
+        // (Modes under a umask are tested from outside: the umask is
+        // process-wide and would leak into the other tests' threads.)
+        let dir = tempfile::tempdir().unwrap();
+        let locked = dir.path().join("locked");
+        open_private(&locked).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o400)).unwrap();
+        open_private(&locked).unwrap();
+        assert_eq!(fs::metadata(&locked).unwrap().mode() & 0o777, 0o600);
     }
 }

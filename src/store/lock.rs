@@ -19,11 +19,7 @@ pub fn describe_holder(file: &mut File) -> String {
     let _ = file.seek(SeekFrom::Start(0));
     let _ = file.take(256).read_to_string(&mut text);
     let text = text.trim();
-    if text.is_empty()
-        || !text
-            .chars()
-            .all(|c| c.is_ascii_graphic() || c == ' ' || c == ',')
-    {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         "another process".to_string()
     } else {
         text.to_string()
@@ -57,10 +53,22 @@ pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
 
 impl LockGuard {
     fn record_holder(&mut self) {
-        let tty = crate::mfa::tty_name().unwrap_or_else(|| "no tty".to_string());
-        let _ = self.file.set_len(0);
-        let _ = self.file.seek(SeekFrom::Start(0));
-        let _ = write!(self.file, "pid {}, tty {}", std::process::id(), tty);
+        self.doing("");
+    }
+
+    /// Tells waiters what the holder is doing now (`prompting for the MFA
+    /// code`, `calling STS`, `running mfa_process` …).
+    pub fn doing(&self, activity: &str) {
+        let tty = crate::terminal::tty_name().unwrap_or_else(|| "no tty".to_string());
+        let mut text = format!("pid {}, tty {}", std::process::id(), tty);
+        if !activity.is_empty() {
+            text.push_str(", ");
+            text.push_str(activity);
+        }
+        let mut file = &self.file;
+        let _ = file.set_len(0);
+        let _ = file.seek(SeekFrom::Start(0));
+        let _ = file.write_all(text.as_bytes());
     }
 }
 

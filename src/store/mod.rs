@@ -52,6 +52,12 @@ impl Store {
         })
     }
 
+    /// A store in `dir` as it is (tests).
+    #[cfg(test)]
+    pub fn at(dir: PathBuf) -> Store {
+        Store { dir }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -88,13 +94,43 @@ impl Store {
         }
     }
 
-    /// Saves the session in one rename, its mtime set to its expiry.
+    /// Saves the session in one rename, its mtime set to its expiry; then
+    /// removes the temp files killed writers left (each holds a secret).
     pub fn save(&self, session: &Session) -> Result<()> {
         file::write_atomic_with_mtime(
             &self.session_path(&session.profile)?,
             session.to_file().as_bytes(),
             Some(session.expiration_epoch()),
-        )
+        )?;
+        file::remove_stale_temps(&self.dir, file::STALE_TEMP_AGE);
+        Ok(())
+    }
+
+    /// Forgets every session: the profiles of the valid ones (for the
+    /// user), and how many other files went with them — corrupt sessions,
+    /// failure records, files of format version 1 (`.json`, `.exp`) and
+    /// temp files left by killed writers. Locks stay (a holder may be
+    /// using one) and so do the used-code records (AWS still rejects those
+    /// codes).
+    pub fn remove_all(&self) -> Result<(Vec<String>, usize)> {
+        let profiles: Vec<String> = self.list()?.into_iter().map(|s| s.profile).collect();
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| Error::io(format!("cannot list {}", self.dir.display()), e))?;
+        let mut others = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let ours = name.starts_with("p-")
+                && [".session", ".fail", ".json", ".exp"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext));
+            if ours && !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                file::remove(&entry.path())?;
+                others += 1;
+            }
+        }
+        others += file::remove_stale_temps(&self.dir, file::STALE_TEMP_AGE);
+        Ok((profiles.clone(), others.saturating_sub(profiles.len())))
     }
 
     /// Forgets a profile's session.
@@ -131,7 +167,7 @@ impl Store {
 
     /// Records that a prompt failed, for waiters queued on the lock.
     pub fn record_failure(&self, profile: &str, reason: &str) -> Result<()> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::clock::now_epoch();
         let reason: String = reason
             .chars()
             .filter(|c| !c.is_control())

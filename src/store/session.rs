@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+
+use crate::clock;
 
 use crate::secret::Secret;
 
@@ -11,7 +12,8 @@ use crate::secret::Secret;
 /// separate stamp file).
 const FORMAT_VERSION: u64 = 2;
 
-/// The expiry on the first line of a session file: ASCII digits only.
+/// The number on the first line of a session file: ASCII digits only. Not
+/// yet an expiry: `clock::stored_expiry` says whether it can be one.
 pub fn stamp_of(first_line: &[u8]) -> Option<i64> {
     let line = first_line.split(|&b| b == b'\n').next()?;
     if line.is_empty() || line.len() > 18 || !line.iter().all(u8::is_ascii_digit) {
@@ -75,13 +77,7 @@ impl Credentials {
 
 impl Session {
     pub fn expiration_rfc3339(&self) -> String {
-        let utc = self
-            .expiration
-            .to_offset(time::UtcOffset::UTC)
-            .replace_nanosecond(0)
-            .unwrap_or(self.expiration);
-        // Rfc3339 renders UTC as `Z`, which starship and the AWS tools read.
-        utc.format(&Rfc3339).unwrap_or_default()
+        clock::rfc3339(self.expiration)
     }
 
     pub fn expiration_epoch(&self) -> i64 {
@@ -89,12 +85,12 @@ impl Session {
     }
 
     pub fn seconds_left(&self, now: OffsetDateTime) -> i64 {
-        self.expiration.unix_timestamp() - now.unix_timestamp()
+        clock::seconds_left(self.expiration.unix_timestamp(), now.unix_timestamp())
     }
 
     /// Fresh beyond `margin` seconds.
     pub fn is_fresh(&self, now: OffsetDateTime, margin: u64) -> bool {
-        self.seconds_left(now) > margin as i64
+        clock::fresh(self.seconds_left(now), margin)
     }
 
     /// The file format: the expiry in epoch seconds on the first line (what
@@ -104,12 +100,19 @@ impl Session {
     }
 
     /// Parses a session file; `None` for anything off, including a first
-    /// line that disagrees with the JSON's expiration.
+    /// line that disagrees with the JSON's expiration and an expiry outside
+    /// the window of `clock::stored_expiry`.
     pub fn from_file(bytes: &[u8]) -> Option<Session> {
+        Session::from_file_at(bytes, clock::now_epoch())
+    }
+
+    /// `from_file`, as read at `now` (epoch seconds).
+    pub fn from_file_at(bytes: &[u8], now: i64) -> Option<Session> {
         let newline = bytes.iter().position(|&b| b == b'\n')?;
         let (first, rest) = bytes.split_at(newline);
-        let session = Session::from_json(rest.get(1..)?)?;
-        (stamp_of(first)? == session.expiration_epoch()).then_some(session)
+        let stamp = clock::stored_expiry(stamp_of(first)?, now)?;
+        let session = Session::from_json(rest.get(1..)?, now)?;
+        (stamp == session.expiration).then_some(session)
     }
 
     fn to_json(&self) -> String {
@@ -123,13 +126,13 @@ impl Session {
             "session_token": self.credentials.session_token.expose(),
             "expiration": self.expiration_rfc3339(),
         });
-        if let Some(role_arn) = &self.role_arn {
-            value["role_arn"] = json!(role_arn);
+        if let (Some(role_arn), Some(map)) = (&self.role_arn, value.as_object_mut()) {
+            map.insert("role_arn".into(), json!(role_arn));
         }
         value.to_string()
     }
 
-    fn from_json(bytes: &[u8]) -> Option<Session> {
+    fn from_json(bytes: &[u8], now: i64) -> Option<Session> {
         let v: Value = serde_json::from_slice(bytes).ok()?;
         if v.get("version")?.as_u64()? != FORMAT_VERSION {
             return None;
@@ -144,7 +147,7 @@ impl Session {
                 secret_access_key: Secret::new(text("secret_access_key")?),
                 session_token: Secret::new(text("session_token")?),
             },
-            expiration: OffsetDateTime::parse(&text("expiration")?, &Rfc3339).ok()?,
+            expiration: clock::stored_expiry_rfc3339(&text("expiration")?, now)?,
             role_arn: match v.get("role_arn") {
                 None => None,
                 Some(arn) => Some(arn.as_str()?.to_string()),
@@ -158,6 +161,9 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const NOW: i64 = 1_799_990_000;
 
     fn sample() -> Session {
         Session {
@@ -177,7 +183,7 @@ mod tests {
     #[test]
     fn round_trips_and_renders_z() {
         let s = sample();
-        let back = Session::from_file(s.to_file().as_bytes()).unwrap();
+        let back = Session::from_file_at(s.to_file().as_bytes(), NOW).unwrap();
         assert_eq!(back.credentials.access_key_id, s.credentials.access_key_id);
         assert_eq!(back.expiration, s.expiration);
         assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
@@ -186,7 +192,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::1:role/r".into()),
             ..s
         };
-        let back = Session::from_file(role.to_file().as_bytes()).unwrap();
+        let back = Session::from_file_at(role.to_file().as_bytes(), NOW).unwrap();
         assert_eq!(back.role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
     }
 
@@ -205,28 +211,128 @@ mod tests {
             let mut v = good.clone();
             v[key] = bad;
             assert!(
-                Session::from_json(v.to_string().as_bytes()).is_none(),
+                Session::from_json(v.to_string().as_bytes(), NOW).is_none(),
                 "{key}"
             );
         }
-        assert!(Session::from_json(b"").is_none());
-        assert!(Session::from_json(b"{not json").is_none());
+        assert!(Session::from_json(b"", NOW).is_none());
+        assert!(Session::from_json(b"{not json", NOW).is_none());
     }
 
     #[test]
     fn the_first_line_must_be_the_expiry() {
         let s = sample();
         let json = s.to_json();
-        assert!(Session::from_file(format!("1800000000\n{json}\n").as_bytes()).is_some());
+        assert!(Session::from_file_at(format!("1800000000\n{json}\n").as_bytes(), NOW).is_some());
         for first in ["1800000001", "", "-1800000000", " 1800000000", "18e8", "x"] {
             let text = format!("{first}\n{json}\n");
-            assert!(Session::from_file(text.as_bytes()).is_none(), "{first:?}");
+            assert!(
+                Session::from_file_at(text.as_bytes(), NOW).is_none(),
+                "{first:?}"
+            );
         }
         assert!(
-            Session::from_file(json.as_bytes()).is_none(),
+            Session::from_file_at(json.as_bytes(), NOW).is_none(),
             "no stamp line"
         );
         assert_eq!(stamp_of(b"42\nrest"), Some(42));
         assert_eq!(stamp_of(b"9999999999999999999"), None);
+    }
+
+    /// A session file with `expiration` in the JSON and a first line that
+    /// agrees with it, as an attacker (or a bug) would plant.
+    fn planted(expiration: &str, first_line: &str) -> String {
+        let mut v: Value = serde_json::from_str(&sample().to_json()).unwrap();
+        v["expiration"] = json!(expiration);
+        format!("{first_line}\n{v}\n")
+    }
+
+    #[test]
+    fn expiries_at_the_edge_of_the_range_are_misses() {
+        for (expiration, first) in [
+            ("9999-12-31T23:59:59-23:59", "253402386339"),
+            ("9999-12-31T23:59:59Z", "253402300799"),
+            ("0000-01-01T00:00:00+23:59", "0"),
+            ("1970-01-01T00:00:00Z", "0"),
+            ("2100-01-01T00:00:00Z", "4102444800"),
+        ] {
+            let text = planted(expiration, first);
+            assert!(
+                Session::from_file_at(text.as_bytes(), NOW).is_none(),
+                "{expiration}"
+            );
+        }
+        let absurd = planted("2027-01-15T08:00:00Z", "999999999999999999");
+        assert!(Session::from_file_at(absurd.as_bytes(), NOW).is_none());
+        let expired = planted("2020-01-01T00:00:00Z", "1577836800");
+        assert!(
+            Session::from_file_at(expired.as_bytes(), NOW).is_some(),
+            "an expired session is still read, for status"
+        );
+    }
+
+    fn arb_session() -> impl Strategy<Value = Session> {
+        (
+            "\\PC{1,64}",
+            ".{0,80}",
+            "[A-Z0-9]{16,128}",
+            "[A-Za-z0-9+/=]{1,200}",
+            "[A-Za-z0-9+/=]{1,400}",
+            clock::EARLIEST_EPOCH..=NOW + clock::LONGEST_SESSION_SECS,
+            proptest::option::of(".{0,80}"),
+        )
+            .prop_map(
+                |(profile, mfa_serial, key, secret, token, epoch, role_arn)| Session {
+                    profile,
+                    mfa_serial,
+                    source_access_key_id: "AKIAAAAAAAAAAAAAAAAA".into(),
+                    credentials: Credentials {
+                        access_key_id: key,
+                        secret_access_key: Secret::new(secret),
+                        session_token: Secret::new(token),
+                    },
+                    expiration: OffsetDateTime::from_unix_timestamp(epoch).unwrap(),
+                    role_arn,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn session_files_round_trip(s in arb_session()) {
+            let back = Session::from_file_at(s.to_file().as_bytes(), NOW);
+            prop_assert!(back.is_some());
+            let back = back.unwrap();
+            prop_assert_eq!(&back.profile, &s.profile);
+            prop_assert_eq!(&back.mfa_serial, &s.mfa_serial);
+            prop_assert_eq!(&back.credentials.access_key_id, &s.credentials.access_key_id);
+            prop_assert_eq!(back.credentials.secret_access_key.expose(), s.credentials.secret_access_key.expose());
+            prop_assert_eq!(back.credentials.session_token.expose(), s.credentials.session_token.expose());
+            prop_assert_eq!(back.expiration, s.expiration);
+            prop_assert_eq!(&back.role_arn, &s.role_arn);
+            prop_assert_eq!(stamp_of(s.to_file().as_bytes()), Some(s.expiration_epoch()));
+        }
+
+        #[test]
+        fn the_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512), now in any::<i64>()) {
+            let _ = Session::from_file_at(&bytes, now);
+            let _ = stamp_of(&bytes);
+        }
+
+        #[test]
+        fn the_parser_never_panics_on_near_valid_files(
+            first in "-?[0-9]{0,20}",
+            expiration in "[+-]?[0-9]{1,6}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})",
+            now in any::<i64>(),
+        ) {
+            let text = planted(&expiration, &first);
+            if let Some(s) = Session::from_file_at(text.as_bytes(), now) {
+                // Whatever is accepted is safe to render and compute with.
+                let _ = s.expiration_rfc3339();
+                let _ = clock::local(s.expiration);
+                let _ = s.is_fresh(clock::now(), u64::MAX);
+                prop_assert!(s.expiration_epoch() >= clock::EARLIEST_EPOCH);
+            }
+        }
     }
 }

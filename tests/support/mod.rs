@@ -3,6 +3,8 @@
 //! directory) per test.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -109,8 +111,24 @@ fn start_moto() -> Option<Moto> {
 }
 
 impl Moto {
+    /// Number of recorded STS calls of `action` signed with `access_key_id`
+    /// and sent by the real AWS CLI (awsesh itself calls GetCallerIdentity
+    /// with the long-term keys while the user types the code).
+    pub fn count_cli_calls(&self, action: &str, access_key_id: &str) -> usize {
+        self.count_calls_where(action, access_key_id, |agent| agent.starts_with("aws-cli/"))
+    }
+
     /// Number of recorded STS calls of `action` signed with `access_key_id`.
     pub fn count_calls(&self, action: &str, access_key_id: &str) -> usize {
+        self.count_calls_where(action, access_key_id, |_| true)
+    }
+
+    fn count_calls_where(
+        &self,
+        action: &str,
+        access_key_id: &str,
+        agent: impl Fn(&str) -> bool,
+    ) -> usize {
         let Ok(file) = fs::File::open(&self.recording) else {
             return 0;
         };
@@ -121,6 +139,7 @@ impl Moto {
             .filter(|entry| {
                 let auth = entry["headers"]["Authorization"].as_str().unwrap_or("");
                 auth.contains(&format!("Credential={access_key_id}/"))
+                    && agent(entry["headers"]["User-Agent"].as_str().unwrap_or(""))
                     && request_body(entry).contains(&format!("Action={action}"))
             })
             .count()
@@ -140,6 +159,45 @@ impl Moto {
                 .unwrap()
                 .to_string(),
         )
+    }
+
+    /// Creates a virtual MFA device and enables it for `user`; returns its serial.
+    pub fn add_mfa_device(&self, user: &str) -> String {
+        let device = unique_name("dev");
+        // aws CLI v1 insists on writing the QR code somewhere.
+        let outfile = std::env::temp_dir().join(format!("{device}.png"));
+        let out = self
+            .aws_admin(&[
+                "iam",
+                "create-virtual-mfa-device",
+                "--virtual-mfa-device-name",
+                &device,
+                "--outfile",
+                outfile.to_str().unwrap(),
+                "--bootstrap-method",
+                "QRCodePNG",
+            ])
+            .expect("iam create-virtual-mfa-device");
+        let _ = fs::remove_file(&outfile);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let serial = v["VirtualMFADevice"]["SerialNumber"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.aws_admin(&[
+            "iam",
+            "enable-mfa-device",
+            "--user-name",
+            user,
+            "--serial-number",
+            &serial,
+            "--authentication-code1",
+            "123456",
+            "--authentication-code2",
+            "654321",
+        ])
+        .expect("iam enable-mfa-device");
+        serial
     }
 
     /// Runs the real aws CLI against moto with moto's admin credentials.
