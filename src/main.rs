@@ -6,6 +6,7 @@ mod child;
 mod cli;
 mod clock;
 mod cmd;
+mod desktop;
 mod discovery;
 mod duration;
 mod error;

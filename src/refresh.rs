@@ -178,13 +178,18 @@ impl Protocol<'_> {
             // asked for a code.
             crate::longterm::load(kind.keys_profile())?;
             *source = Some(
-                CodeSource::choose(self.req.token_code, kind.mfa_process(), self.req.terminal)
-                    .map_err(|e| match e {
-                        Error::NoTerminal { .. } => Error::NoTerminal {
-                            profile: crate::text::printable(self.req.profile),
-                        },
-                        other => other,
-                    })?,
+                CodeSource::choose(
+                    self.req.token_code,
+                    kind.mfa_process(),
+                    self.req.terminal,
+                    crate::desktop::opted_in(kind.profile(), self.req.profile),
+                )
+                .map_err(|e| match e {
+                    Error::NoTerminal { .. } => Error::NoTerminal {
+                        profile: crate::text::printable(self.req.profile),
+                    },
+                    other => other,
+                })?,
             );
         }
         self.under_lock(kind, seen.as_ref(), force, source, outer)

@@ -311,28 +311,6 @@ fn server_files(sandbox: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// Replaces the cached session with the same one, expired two minutes ago.
-fn expire_session(sandbox: &Sandbox, file: &str) {
-    use std::os::unix::fs::OpenOptionsExt;
-    use time::format_description::well_known::Rfc3339;
-    let path = sandbox.store_dir().join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let (_, rest) = text.split_once('\n').unwrap();
-    let mut session = json(rest.trim());
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 120;
-    let at = time::OffsetDateTime::from_unix_timestamp(past).unwrap();
-    session["expiration"] = Value::String(at.format(&Rfc3339).unwrap());
-    let tmp = sandbox.store_dir().join(".expire.tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .unwrap();
-    write!(f, "{past}\n{session}\n").unwrap();
-    std::fs::rename(&tmp, &path).unwrap();
-}
-
 #[test]
 fn sdk_clients_take_the_endpoints_credentials_and_no_keys_leak_in() {
     let Some((sandbox, moto)) = logged_in(&[]) else {
@@ -500,7 +478,8 @@ fn a_lapsing_session_is_told_once_never_prompted_and_a_new_one_is_picked_up() {
     assert_eq!(fresh["expiry"], renewed["expiry"]);
 
     // No valid session at all: the SDK's error says what to do.
-    expire_session(&sandbox, "p-default.session");
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 120;
+    sandbox.set_session_expiry("p-default", past);
     let failed = served.ask("fresh");
     let error = failed["error"]
         .as_str()
