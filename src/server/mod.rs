@@ -149,7 +149,7 @@ fn serve_connection(mut stream: TcpStream, slot: Slot) {
 impl Gate {
     /// The status and body for one request.
     fn answer(&self, head: &Head) -> (u16, String) {
-        if head.host.as_ref() != Some(&Ok(self.host.clone())) {
+        if !matches!(&head.host, Some(Ok(host)) if *host == self.host) {
             return (
                 403,
                 error_body(

@@ -104,7 +104,7 @@ impl Source {
         match &state.last {
             Some(answer) if state.finished >= target => answer.clone(),
             _ => Answer::Unavailable(format!(
-                "waiting for a new session for profile `{}` (an MFA code is being asked for); try again in a moment",
+                "a new session for profile `{}` is being started (an MFA code may be asked for); try again in a moment",
                 printable(&self.profile)
             )),
         }
