@@ -224,3 +224,129 @@ if [[ $- == *i* ]]; then
         ;;
     esac
 fi
+
+# >>> awsesh: completion of the wrapped command >>>
+# `@CMD@ --profile <TAB>` and `--profile=<TAB>` offer the profiles in the AWS
+# config and credentials files (read by awsesh at that TAB, not before).
+# Everything else goes to the completion @CMD@ had when this was loaded, such
+# as `complete -C aws_completer aws` (so load awsesh after it), or to the one
+# bash-completion loads on demand. Self-contained: it only reads
+# $_awsesh_bin and $_awsesh_cmd from the script above.
+if [[ $- == *i* ]]; then
+
+    # The command's completion before awsesh's, as `complete -p` prints it.
+    # Loaded again, the one saved the first time stays.
+    # (`complete -p` alone first: no fork when there is none.)
+    _awsesh_spec=
+    if \builtin complete -p -- "$_awsesh_cmd" >/dev/null 2>&1; then
+        _awsesh_spec=$(\builtin complete -p -- "$_awsesh_cmd" 2>/dev/null)
+    fi
+    case $_awsesh_spec in
+    *" -F _awsesh_complete_cmd "*) ;;
+    *) _awsesh_prev_complete=$_awsesh_spec ;;
+    esac
+    \builtin unset _awsesh_spec
+
+    # Profile names for the blank-delimited word at the cursor when it is the
+    # value of --profile; status 1 when it is not.
+    _awsesh_complete_profile() {
+        local line word prev head lead prefix name
+        local -a words=()
+        line=${COMP_LINE:0:COMP_POINT}
+        IFS=$' \t' \builtin read -r -a words <<<"$line"
+        if [[ -z $line || $line == *[[:blank:]] ]]; then
+            words+=("")
+        fi
+        ((${#words[@]} >= 2)) || return 1
+        word=${words[${#words[@]}-1]}
+        prev=${words[${#words[@]}-2]}
+        if [[ $word == --profile=* ]]; then
+            head=--profile=
+        elif [[ $prev == --profile ]]; then
+            head=
+        else
+            return 1
+        fi
+        prefix=${word#"$head"}
+        # bash replaces only its current word ($2, after the last character
+        # of COMP_WORDBREAKS such as `=` or `:`), so replies start there.
+        lead=${word%"${2-}"}
+        while IFS= \builtin read -r name; do
+            if [[ -n $name && $name == "$prefix"* ]]; then
+                name=$head$name
+                COMPREPLY+=("${name#"$lead"}")
+            fi
+        done < <(\command "$_awsesh_bin" list-profiles 2>/dev/null)
+        return 0
+    }
+
+    # The completion @CMD@ had: its function (-F), its command (-C, such as
+    # aws_completer, run as bash runs it) and its other actions (through
+    # compgen), with its options.
+    _awsesh_complete_prev() {
+        local spec reply func='' cmd='' i
+        local -a parts=() opts=() rest=()
+        spec=${_awsesh_prev_complete-}
+        if [[ -z $spec && -z ${_awsesh_prev_loaded-} ]]; then
+            # bash-completion loads completions on demand; its loader
+            # replaces awsesh's registration, which is put back.
+            _awsesh_prev_loaded=1
+            if \builtin declare -F _comp_load >/dev/null; then
+                _comp_load -- "$1" >/dev/null 2>&1
+            elif \builtin declare -F __load_completion >/dev/null; then
+                __load_completion "$1" >/dev/null 2>&1
+            fi
+            spec=$(\builtin complete -p -- "$1" 2>/dev/null) || spec=
+            case $spec in
+            *" -F _awsesh_complete_cmd "*) spec='' ;;
+            esac
+            _awsesh_prev_complete=$spec
+            \builtin complete -F _awsesh_complete_cmd -- "$1"
+        fi
+        if [[ -z $spec ]]; then
+            # No completion of its own: file names, as bash does then.
+            \builtin compopt -o default 2>/dev/null
+            return 0
+        fi
+        # `complete -p` quotes its words for eval.
+        \builtin eval "parts=(${spec})" 2>/dev/null || return 0
+        for ((i = 1; i < ${#parts[@]} - 1; i++)); do
+            case ${parts[i]} in
+            -o) opts+=("${parts[i + 1]}") && ((i += 1)) ;;
+            -F) func=${parts[i + 1]} && ((i += 1)) ;;
+            -C) cmd=${parts[i + 1]} && ((i += 1)) ;;
+            --) ;;
+            -[AGWXPS]) rest+=("${parts[i]}" "${parts[i + 1]}") && ((i += 1)) ;;
+            *) rest+=("${parts[i]}") ;;
+            esac
+        done
+        if [[ -n $func ]]; then
+            "$func" "$@"
+        fi
+        if [[ -n $cmd ]]; then
+            while IFS= \builtin read -r reply; do
+                COMPREPLY+=("$reply")
+            done < <(
+                \builtin export COMP_LINE COMP_POINT COMP_KEY COMP_TYPE
+                \builtin eval "$cmd"' "$1" "${2-}" "${3-}"' 2>/dev/null
+            )
+        fi
+        if ((${#rest[@]} > 0)); then
+            while IFS= \builtin read -r reply; do
+                COMPREPLY+=("$reply")
+            done < <(\builtin compgen "${rest[@]}" -- "${2-}" 2>/dev/null)
+        fi
+        for i in ${opts[@]+"${opts[@]}"}; do
+            \builtin compopt -o "$i" 2>/dev/null
+        done
+        return 0
+    }
+
+    _awsesh_complete_cmd() {
+        COMPREPLY=()
+        _awsesh_complete_profile "$@" || _awsesh_complete_prev "$@"
+    }
+
+    \builtin complete -F _awsesh_complete_cmd -- "$_awsesh_cmd"
+fi
+# <<< awsesh: completion of the wrapped command <<<

@@ -204,3 +204,15 @@ if status is-interactive
         end
     end
 end
+
+# >>> awsesh: completion of the wrapped command >>>
+# `@CMD@ --profile <TAB>` and `--profile=<TAB>` offer the profiles in the AWS
+# config and credentials files (read by awsesh at that TAB, not before). fish
+# adds this to @CMD@'s other completions (its own `aws` completions keep
+# loading on demand). Self-contained: it only reads $_awsesh_bin from the
+# script above.
+if status is-interactive
+    complete --command @CMD@ --long-option profile --exclusive --description 'AWS profile' \
+        --arguments '(command $_awsesh_bin list-profiles 2>/dev/null)'
+end
+# <<< awsesh: completion of the wrapped command <<<

@@ -218,3 +218,54 @@ if [[ -o interactive ]]; then
     \builtin autoload -Uz add-zsh-hook
     add-zsh-hook precmd _awsesh_hook
 fi
+
+# >>> awsesh: completion of the wrapped command >>>
+# `@CMD@ --profile <TAB>` and `--profile=<TAB>` offer the profiles in the AWS
+# config and credentials files (read by awsesh at that TAB, not before).
+# Everything else goes to the completion @CMD@ has in the completion system
+# (its own `_aws`, or bashcompinit's `complete -C aws_completer aws`). That
+# is looked up just before the first prompt (`sched +0`, no hook left
+# behind), after the whole rc file and compinit ran, whatever the order of
+# the lines. Self-contained: it only reads $_awsesh_bin and $_awsesh_cmd
+# from the script above.
+if [[ -o interactive ]]; then
+
+    _awsesh_complete_cmd() {
+        \builtin emulate -L zsh
+        local expl
+        local -a names
+        if [[ $PREFIX == --profile=* || ${words[CURRENT - 1]-} == --profile ]]; then
+            compset -P '--profile='
+            names=(${(f)"$(\command "$_awsesh_bin" list-profiles 2>/dev/null)"})
+            _wanted profiles expl 'AWS profile' compadd -a names
+            return
+        fi
+        if [[ -n ${_awsesh_prev_comp-} ]]; then
+            # As zsh's _dispatch runs a `_comps` entry.
+            \builtin eval "$_awsesh_prev_comp"
+        else
+            _default
+        fi
+    }
+
+    # Takes over @CMD@'s completion, keeping the one it had.
+    _awsesh_complete_setup() {
+        \builtin emulate -L zsh
+        (( ${+_comps} && ${+functions[compdef]} )) || return 0
+        local current=${_comps[$_awsesh_cmd]-}
+        if [[ $current != _awsesh_complete_cmd ]]; then
+            typeset -g _awsesh_prev_comp=$current
+            compdef _awsesh_complete_cmd "$_awsesh_cmd"
+        fi
+    }
+
+    if \builtin zmodload zsh/sched 2>/dev/null; then
+        \builtin sched +0 _awsesh_complete_setup
+    else
+        # No sched module: at the first TAB (compinit empties this list, so
+        # only when it ran before this script).
+        typeset -ga compprefuncs
+        compprefuncs+=(_awsesh_complete_setup)
+    fi
+fi
+# <<< awsesh: completion of the wrapped command <<<

@@ -1,6 +1,7 @@
 //! Every subcommand and flag of awsesh, with the help text users see.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,11 +22,16 @@ pub struct Cli {
 pub enum Command {
     /// Print the shell integration script: `eval "$(awsesh init bash)"`
     Init(InitArgs),
-    /// Start a new MFA session for a profile, replacing the cached one
+    /// Start an MFA session for a profile; a still-valid cached one is kept unless --force
+    ///
+    /// A cached session with more than the refresh margin left ($AWSESH_REFRESH_MARGIN,
+    /// default 5m) is kept and no code is asked for; otherwise the MFA code comes from
+    /// --token-code, $AWSESH_MFA_CODE, $TOTP_CODE, the profile's `mfa_process` or a prompt
+    /// on the terminal. --force starts a new session even when the cached one is valid.
     Login(LoginArgs),
     /// Print the cached session as shell exports or JSON
     Env(EnvArgs),
-    /// Show the cached sessions and their time left
+    /// Show a profile's session and its time left; --all: every configured profile
     Status(StatusArgs),
     /// Forget cached sessions
     Logout(LogoutArgs),
@@ -40,9 +46,20 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
     Doctor(DoctorArgs),
+    /// Keep long-term keys in the OS keyring: add (or move them there), list, remove, rotate
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Enroll a virtual MFA device from the terminal
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+    /// The first day in one command: keys into the keyring, an MFA device, the shell line
+    Setup(ProfileArgs),
     /// Used by the shell hook: print the session (or unset lines) and the paths the hook polls
     #[command(hide = true)]
     HookSync(HookSyncArgs),
+    /// Used by shell completion: every configured profile's name, one per line
+    #[command(hide = true)]
+    ListProfiles,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -75,7 +92,12 @@ impl OutputFormat {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProfileArgs {
     /// AWS profile (default: $AWS_PROFILE, then `default`)
-    #[arg(long, short = 'p', value_name = "PROFILE")]
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "PROFILE",
+        add = ArgValueCandidates::new(profile_candidates)
+    )]
     pub profile: Option<String>,
 }
 
@@ -108,7 +130,8 @@ pub struct LoginArgs {
     pub duration: Option<String>,
     #[command(flatten)]
     pub code: CodeArgs,
-    /// Start a new session even when the cached one is still valid
+    /// Start a new session even when the cached one is still valid (without
+    /// it, a session with more than the refresh margin left is kept)
     #[arg(long)]
     pub force: bool,
     /// Also print the exports for this shell on stdout
@@ -138,10 +161,11 @@ pub struct EnvArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
-    /// Every cached session
-    #[arg(long)]
+    /// Every configured profile (and every session of one no longer
+    /// configured) with its state
+    #[arg(long, conflicts_with = "profile")]
     pub all: bool,
-    /// Machine-readable output
+    /// Machine-readable output (the schema is in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -191,4 +215,68 @@ pub struct HookSyncArgs {
     pub profile: ProfileArgs,
     #[arg(long)]
     pub shell: Shell,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Store a profile's access key in the OS keyring (typed on the terminal,
+    /// piped on stdin as two lines or the IAM console's CSV, or with
+    /// --migrate moved out of ~/.aws/credentials)
+    Add(KeysAddArgs),
+    /// Show where each profile's long-term keys are (never the secrets)
+    List,
+    /// Remove a profile's keys from the OS keyring
+    Remove(ProfileArgs),
+    /// Replace a profile's access key with a new one (IAM), then delete the old one
+    Rotate(KeysRotateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeysAddArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Move the profile's keys out of the AWS credentials (and config) file
+    /// into the keyring, removing only their lines from the file
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysRotateArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub code: CodeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MfaCommand {
+    /// Create a virtual MFA device for your IAM user, show its QR code, enable
+    /// it with two codes and pin `mfa_serial` in the profile
+    Enroll(EnrollArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Name of the new device in IAM (default: your IAM user name)
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+    /// A device of that name exists but is not enabled: use it (it is already
+    /// in your authenticator app)
+    #[arg(long, conflicts_with = "replace")]
+    pub reuse: bool,
+    /// A device of that name exists but is not enabled: delete it and create a new one
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// The candidates for `--profile`: never an error on a TAB, at worst nothing.
+fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    crate::profile::names()
+        .unwrap_or_default()
+        .into_iter()
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "profile `{profile}` is not in {config} or {credentials}; add it with `aws configure --profile {profile}`"
+        "profile `{profile}` is not in {config} or {credentials}, so it is not configured; add it with `aws configure --profile {arg}`, or list the configured ones with `awsesh status --all`",
+        arg = crate::text::shell_word(profile)
     )]
     NoSuchProfile {
         profile: String,
@@ -132,7 +133,10 @@ pub enum Error {
     )]
     PeerFailed(String),
 
-    #[error("no valid session for profile `{0}`; run `awsesh login --profile {0}`")]
+    #[error(
+        "no valid session for profile `{0}`; start one with `awsesh login --profile {arg}`",
+        arg = crate::text::shell_word(.0)
+    )]
     NoSession(String),
 
     #[error(
@@ -183,12 +187,20 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit status: 130 for a cancel (as a shell reports Ctrl-C), 1 otherwise.
+    /// The profile signs in another way; the shell wrapper runs the command untouched on it.
+    pub const EXIT_NOT_AWSESH: u8 = 3;
+    /// No valid session (none, or expired) where one was only looked up.
+    pub const EXIT_NO_SESSION: u8 = 4;
+
+    /// Exit status, as the README's table says: 1 an error, 3 not awsesh's
+    /// profile, 4 no or expired session, 130 cancelled (as a shell reports
+    /// Ctrl-C), 126/127 a command `exec` cannot run or find. (2, a wrong
+    /// command line, is clap's.)
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Cancelled => 130,
-            // The shell wrapper runs the command untouched on 3.
-            Error::NotForAwsesh { .. } => 3,
+            Error::NotForAwsesh { .. } => Self::EXIT_NOT_AWSESH,
+            Error::NoSession(_) => Self::EXIT_NO_SESSION,
             // As a shell reports a command it cannot find (127) or run (126).
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Error::Exec { .. } => 126,

@@ -70,13 +70,17 @@ pub fn load(profile: &Profile) -> Result<LongTermKeys> {
 }
 
 fn load_now(profile: &Profile) -> Result<LongTermKeys> {
+    // Keys kept in the OS keyring (`awsesh keys add`) come first.
+    if let Some((access_key_id, secret)) = crate::keys::lookup(&profile.name)? {
+        return Ok(LongTermKeys::new(access_key_id, secret));
+    }
     if profile.has_static_keys {
         return static_keys(profile);
     }
+    if returns_awsesh_session(profile) {
+        return Err(session_keys(profile));
+    }
     if let Some(command) = &profile.credential_process {
-        if runs_awsesh_credential_process(command) {
-            return Err(session_keys(profile));
-        }
         return from_process(profile, command);
     }
     Err(no_keys(
@@ -134,6 +138,16 @@ fn checked(profile: &Profile, id: String, secret: Secret, source: &str) -> Resul
         ));
     }
     Ok(LongTermKeys::new(id, secret))
+}
+
+/// Whether the profile's keys are known, without running anything, to be
+/// awsesh's own session (`credential_process = awsesh credential-process …`).
+pub fn returns_awsesh_session(profile: &Profile) -> bool {
+    !profile.has_static_keys
+        && profile
+            .credential_process
+            .as_deref()
+            .is_some_and(runs_awsesh_credential_process)
 }
 
 /// `credential_process = awsesh credential-process …` (the README's recipe

@@ -9,7 +9,11 @@ mod cmd;
 mod desktop;
 mod discovery;
 mod duration;
+mod enroll;
 mod error;
+mod iam;
+mod ini_edit;
+mod keys;
 mod kind;
 mod longterm;
 mod mfa;
@@ -19,6 +23,7 @@ mod partition;
 mod profile;
 mod refresh;
 mod role;
+mod rotate;
 mod secret;
 mod server;
 mod shell;
@@ -34,6 +39,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    cmd::completions::serve_if_asked();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(code) => code,

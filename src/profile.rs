@@ -120,7 +120,32 @@ fn load_set() -> std::result::Result<ProfileSet, String> {
             .build(),
     };
     let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
-    crate::block::on_ready(load).map_err(|e| crate::text::printable(&e.to_string()))
+    crate::block::on_ready(load).map_err(|e| {
+        // The parse error (file, line, what) is the source; its text spans lines.
+        let detail = std::error::Error::source(&e)
+            .map(ToString::to_string)
+            .unwrap_or_else(|| e.to_string());
+        crate::text::printable(&detail.split_whitespace().collect::<Vec<_>>().join(" "))
+    })
+}
+
+/// Whether a name can be offered as one shell word on one line.
+fn offerable(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Every configured profile name, sorted, as the SDKs see them (a profile
+/// only in the credentials file counts; `[sso-session x]` does not); names a
+/// terminal or a shell word could not carry are left out. For completion and
+/// `status --all`.
+pub fn names() -> Result<Vec<String>> {
+    let mut names: Vec<String> = profile_set()?
+        .profiles()
+        .filter(|name| offerable(name))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// With both `[default]` and `[profile default]` in the config file, the AWS
@@ -244,6 +269,14 @@ pub fn region_from_env() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_with_control_characters_or_blanks_are_not_offered() {
+        assert!(offerable("prod-eu_1.x@y:z/w%+"));
+        for bad in ["", "a\nb", "a\u{1b}[31m", "a b"] {
+            assert!(!offerable(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_later_plain_default_section_wins_as_in_the_aws_cli() {

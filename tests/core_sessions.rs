@@ -100,7 +100,7 @@ fn env_without_a_session_fails_with_nothing_on_stdout() {
     let Some(moto) = moto() else { return };
     let sandbox = Sandbox::new(moto);
     let (code, out, err) = sandbox.run(&["env"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4, "no session: 4 (README, Exit status)");
     assert_eq!(out, "");
     assert!(
         err.contains("no valid session for profile `default`") && err.contains("awsesh login"),
@@ -225,7 +225,7 @@ fn status_logout_and_prompt() {
     let (code, out, _) = sandbox.run(&["prompt"]);
     assert_eq!((code, out.as_str()), (0, ""));
     let (code, _, err) = sandbox.run(&["env"]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 4, "{err}");
 }
 
 #[test]

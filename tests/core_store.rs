@@ -125,7 +125,7 @@ fn planted_symlinks_are_never_followed() {
     let Some(moto) = moto() else { return };
     let sandbox = Sandbox::new(moto);
     let (code, _, _) = sandbox.run(&["status"]);
-    assert_eq!(code, 1, "no session yet (and the directory now exists)");
+    assert_eq!(code, 4, "no session yet (and the directory now exists)");
     let victim = sandbox.path("victim");
     fs::write(&victim, "precious").unwrap();
     symlink(&victim, sandbox.store_dir().join("p-default.session")).unwrap();
@@ -167,7 +167,7 @@ fn corrupt_empty_huge_or_foreign_cache_files_are_misses() {
         fs::write(&path, &bytes).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
         let (code, out, err) = sandbox.run(&["env"]);
-        assert_eq!(code, 1, "{what}: a miss, not a crash: {err}");
+        assert_eq!(code, 4, "{what}: a miss (no session), not a crash: {err}");
         assert_eq!(out, "");
         assert!(!err.contains("panicked"), "{what}: {err}");
         assert!(

@@ -1,43 +1,61 @@
-//! `awsesh completions <shell>`: generated from the clap definition.
+//! Shell completion for awsesh itself, through clap_complete's dynamic
+//! completion: `awsesh completions <shell>` prints a small registration
+//! script; at each TAB the shell runs `awsesh` again with `_AWSESH_COMPLETE`
+//! set, and the candidates come from the same clap definition the parser
+//! uses — profile names included, read from the config files only then.
 
 use std::process::ExitCode;
 
 use clap::CommandFactory;
+use clap_complete::env::{CompleteEnv, EnvCompleter, Shells};
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// The CLI as users see it: clap_complete would otherwise offer hidden
-/// subcommands and flags (the shell hook's `hook-sync`, the wrapper's
-/// `--pass-other-sign-in`) too.
-fn visible_cli() -> clap::Command {
-    let full = Cli::command();
-    let visible = full
-        .get_subcommands()
-        .filter(|sub| !sub.is_hide_set())
-        .map(|sub| {
-            let args = sub
-                .get_arguments()
-                .filter(|arg| !arg.is_hide_set())
-                .cloned();
-            let cleaned = clap::Command::new(sub.get_name().to_string()).args(args);
-            match sub.get_about() {
-                Some(about) => cleaned.about(about.clone()),
-                None => cleaned,
-            }
-        });
-    let cli = clap::Command::new("awsesh")
-        .version(env!("CARGO_PKG_VERSION"))
-        .subcommands(visible);
-    match full.get_about() {
-        Some(about) => cli.about(about.clone()),
-        None => cli,
-    }
+/// The variable that turns a run of awsesh into a completion request. Not
+/// clap's default `COMPLETE`, which a user may well have set for other reasons.
+const VAR: &str = "_AWSESH_COMPLETE";
+
+/// Answers a completion request and exits, when this run is one; otherwise
+/// returns at once (one environment lookup).
+pub fn serve_if_asked() {
+    CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .bin("awsesh")
+        .completer("awsesh")
+        .complete();
 }
 
+/// zsh: the registration defines `_clap_dynamic_completer_awsesh` and calls
+/// `compdef`. Installed as `_awsesh` in $fpath, that body runs as the
+/// completion function on the first TAB, which would then complete nothing;
+/// this line makes that first TAB complete too.
+const ZSH_FIRST_TAB: &str = "if [[ ${funcstack[1]-} == _awsesh ]]; then\n    \
+     _clap_dynamic_completer_awsesh \"$@\"\nfi\n";
+
+/// bash: clap's registration hands bash's COMP_WORDS over as they are, split
+/// at `=` and `:` too, so `--profile=pro<TAB>` and `a:b` would not complete;
+/// this one speaks the same protocol with the words split at blanks.
+const BASH: &str = include_str!("../../shell/completion.bash");
+
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
+    if args.shell == clap_complete::Shell::Bash {
+        crate::cmd::emit(BASH)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = args.shell.to_string();
+    let shells = Shells::builtins();
+    let completer: &dyn EnvCompleter = shells
+        .completer(&name)
+        .ok_or_else(|| Error::Other(format!("no completions for {name}")))?;
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut visible_cli(), "awsesh", &mut out);
-    crate::cmd::emit(&String::from_utf8_lossy(&out))?;
+    completer
+        .write_registration(VAR, "awsesh", "awsesh", "awsesh", &mut out)
+        .map_err(|e| Error::io("cannot write the completions", e))?;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    if args.shell == clap_complete::Shell::Zsh {
+        text.push_str(ZSH_FIRST_TAB);
+    }
+    crate::cmd::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

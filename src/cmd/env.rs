@@ -25,7 +25,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         store
             .load(&profile)?
             .filter(|s| s.seconds_left(crate::clock::now()) > 0)
-            .ok_or_else(|| Error::NoSession(crate::text::printable(&profile)))?
+            .ok_or_else(|| crate::cmd::status::no_session_error(&profile))?
     };
     crate::cmd::emit(&crate::output::session_text(args.shell, &store, &session)?)?;
     Ok(ExitCode::SUCCESS)

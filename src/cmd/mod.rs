@@ -8,9 +8,13 @@ pub mod env;
 pub mod exec;
 pub mod hook_sync;
 pub mod init;
+pub mod keys;
+pub mod list_profiles;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod prompt;
+pub mod setup;
 pub mod status;
 
 use std::process::ExitCode;
@@ -30,7 +34,11 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Prompt(args) => prompt::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Keys(command) => keys::run(command),
+        Command::Mfa(command) => mfa::run(command),
+        Command::Setup(args) => setup::run(args),
         Command::HookSync(args) => hook_sync::run(args),
+        Command::ListProfiles => list_profiles::run(),
     }
 }
 

@@ -1,13 +1,21 @@
-//! `awsesh status`: which sessions exist and how long they have left.
+//! `awsesh status`: a profile's session and its time left; with `--all`,
+//! every configured profile (and every cached session of a profile no longer
+//! configured) with its state. No network, no async runtime beyond the
+//! profile reader's.
+//!
+//! Exit status (README, "Exit status"): one profile — 0 valid, 4 none or
+//! expired, 3 not awsesh's, 1 not configured at all; `--all` — 0 once the
+//! list is printed, since one status cannot describe many profiles.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::cli::StatusArgs;
-use crate::duration::time_left;
 use crate::error::{Error, Result};
+use crate::profile::Profile;
 use crate::store::Store;
 use crate::store::session::Session;
 use crate::text::printable;
@@ -17,75 +25,304 @@ pub fn local_time(at: OffsetDateTime) -> String {
     crate::clock::local(at)
 }
 
-fn describe(session: &Session, now: OffsetDateTime) -> serde_json::Value {
-    json!({
-        "profile": session.profile,
-        "mfa_serial": session.mfa_serial,
-        "role_arn": session.role_arn,
-        "expiration": session.expiration_rfc3339(),
-        "expires_at_local": local_time(session.expiration),
-        "seconds_left": session.seconds_left(now).max(0),
-        "time_left": time_left(session.seconds_left(now)),
-    })
+/// How a profile signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Long-term keys and an MFA code: awsesh's.
+    Mfa,
+    /// `role_arn`: assumed with the source profile's MFA session.
+    Role,
+    /// Signs in another way (the key that says so): not awsesh's.
+    Other(&'static str),
+}
+
+impl Kind {
+    fn of(profile: &Profile) -> Kind {
+        if crate::longterm::returns_awsesh_session(profile) {
+            return Kind::Other("credential_process");
+        }
+        match (profile.other_sign_in, &profile.role_arn) {
+            (Some(key), _) => Kind::Other(key),
+            (None, Some(_)) => Kind::Role,
+            (None, None) => Kind::Mfa,
+        }
+    }
+
+    /// For a session whose profile is gone: what the session was.
+    fn of_session(session: &Session) -> Kind {
+        if session.role_arn.is_some() {
+            Kind::Role
+        } else {
+            Kind::Mfa
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Mfa => "mfa",
+            Kind::Role => "role",
+            Kind::Other(_) => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Valid,
+    Expired,
+    None,
+    NotAwsesh,
+}
+
+impl State {
+    /// The token in `--json`.
+    fn token(self) -> &'static str {
+        match self {
+            State::Valid => "valid",
+            State::Expired => "expired",
+            State::None => "none",
+            State::NotAwsesh => "not_awsesh",
+        }
+    }
+
+    /// The word in the table.
+    fn word(self) -> &'static str {
+        match self {
+            State::Valid => "valid",
+            State::Expired => "expired",
+            State::None => "none",
+            State::NotAwsesh => "not awsesh's",
+        }
+    }
+
+    fn exit_code(self) -> ExitCode {
+        match self {
+            State::Valid => ExitCode::SUCCESS,
+            State::Expired | State::None => ExitCode::from(Error::EXIT_NO_SESSION),
+            State::NotAwsesh => ExitCode::from(Error::EXIT_NOT_AWSESH),
+        }
+    }
+}
+
+/// One line of `status --all`, or the one profile of `status`.
+struct Entry {
+    name: String,
+    configured: bool,
+    kind: Kind,
+    role_arn: Option<String>,
+    mfa_serial: Option<String>,
+    session: Option<Session>,
+}
+
+impl Entry {
+    fn new(name: &str, profile: Option<Profile>, session: Option<Session>) -> Entry {
+        let kind = match (&profile, &session) {
+            (Some(p), _) => Kind::of(p),
+            (None, Some(s)) => Kind::of_session(s),
+            (None, None) => Kind::Mfa,
+        };
+        let from_session = |f: fn(&Session) -> Option<String>| session.as_ref().and_then(f);
+        Entry {
+            name: name.to_string(),
+            configured: profile.is_some(),
+            kind,
+            role_arn: from_session(|s| s.role_arn.clone())
+                .or_else(|| profile.as_ref().and_then(|p| p.role_arn.clone())),
+            mfa_serial: from_session(|s| Some(s.mfa_serial.clone()))
+                .or_else(|| profile.as_ref().and_then(|p| p.mfa_serial.clone())),
+            session,
+        }
+    }
+
+    fn state(&self, now: OffsetDateTime) -> State {
+        match (&self.kind, &self.session) {
+            (Kind::Other(_), _) => State::NotAwsesh,
+            (_, Some(s)) if s.seconds_left(now) > 0 => State::Valid,
+            (_, Some(_)) => State::Expired,
+            (_, None) => State::None,
+        }
+    }
+
+    /// The stable `--json` object (README, "status --json").
+    fn to_json(&self, now: OffsetDateTime) -> Value {
+        let session = self.session.as_ref();
+        json!({
+            "profile": self.name,
+            "configured": self.configured,
+            "kind": self.kind.name(),
+            "sign_in": match self.kind { Kind::Other(key) => Some(key), _ => None },
+            "role_arn": self.role_arn,
+            "mfa_serial": self.mfa_serial,
+            "state": self.state(now).token(),
+            "expiration": session.map(Session::expiration_rfc3339),
+            "expires_at_local": session.map(|s| local_time(s.expiration)),
+            "seconds_left": session.map(|s| s.seconds_left(now).max(0)),
+            "time_left": session.map(|s| crate::duration::time_left(s.seconds_left(now))),
+        })
+    }
+
+    /// What a table row says after the time columns.
+    fn detail(&self) -> String {
+        let mut detail = match (self.kind, &self.role_arn, &self.mfa_serial) {
+            (Kind::Other(key), _, _) => format!("signs in through `{key}`"),
+            (Kind::Role, Some(arn), _) => format!("role {}", printable(arn)),
+            (_, _, Some(serial)) => format!("mfa {}", printable(serial)),
+            (kind, _, _) => kind.name().to_string(),
+        };
+        if !self.configured {
+            detail.push_str(" (no longer configured)");
+        }
+        detail
+    }
 }
 
 pub fn run(args: StatusArgs) -> Result<ExitCode> {
+    if args.all {
+        all(args.json)
+    } else {
+        one(
+            &crate::profile::resolve_name(args.profile.profile.as_deref()),
+            args.json,
+        )
+    }
+}
+
+/// The error for a profile without a valid session, saying what will work:
+/// a profile that is not configured, or not awsesh's, says so; otherwise
+/// `awsesh login --profile P`.
+pub fn no_session_error(name: &str) -> Error {
+    match Profile::load(name) {
+        Err(e) => e,
+        Ok(profile) => match profile.other_sign_in {
+            Some(key) => Error::NotForAwsesh {
+                profile: name.to_string(),
+                key,
+            },
+            None => Error::NoSession(printable(name)),
+        },
+    }
+}
+
+fn one(name: &str, as_json: bool) -> Result<ExitCode> {
     let store = Store::open()?;
     let now = crate::clock::now();
-    let sessions = if args.all {
-        store.list()?
-    } else {
-        let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
-        let session = store
-            .load(&profile)?
-            .ok_or_else(|| Error::NoSession(printable(&profile)))?;
-        vec![session]
+    let session = store.load(name)?;
+    let profile = match Profile::load(name) {
+        Ok(profile) => Some(profile),
+        // A session outlives its profile's section: still shown.
+        Err(Error::NoSuchProfile { .. }) if session.is_some() => None,
+        Err(e) => return Err(e),
     };
-    if args.json {
-        let list: Vec<_> = sessions.iter().map(|s| describe(s, now)).collect();
-        let value = if args.all {
-            json!(list)
-        } else {
-            list.into_iter().next().unwrap_or_default()
-        };
-        crate::cmd::emit(&format!("{value:#}\n"))?;
-        return Ok(ExitCode::SUCCESS);
+    let entry = Entry::new(name, profile, session);
+    let state = entry.state(now);
+    if as_json {
+        crate::cmd::emit(&format!("{:#}\n", entry.to_json(now)))?;
+        return Ok(state.exit_code());
     }
-    if sessions.is_empty() {
-        eprintln!("awsesh: no sessions; start one with `awsesh login`");
-        return Ok(ExitCode::SUCCESS);
-    }
+    let Some(s) = entry.session.as_ref().filter(|_| state != State::NotAwsesh) else {
+        eprintln!("awsesh: {}", printable(&no_session_error(name).to_string()));
+        return Ok(state.exit_code());
+    };
     let mut out = String::new();
-    if args.all {
-        out.push_str(&format!(
-            "{:<20} {:<9} {:<27} {}\n",
-            "PROFILE", "LEFT", "EXPIRES", "MFA DEVICE"
-        ));
-        for s in &sessions {
-            out.push_str(&format!(
-                "{:<20} {:<9} {:<27} {}\n",
-                printable(&s.profile),
-                time_left(s.seconds_left(now)),
-                local_time(s.expiration),
-                printable(&s.mfa_serial)
-            ));
-        }
-    } else {
-        let s = &sessions[0];
-        out.push_str(&format!("profile:     {}\n", printable(&s.profile)));
-        out.push_str(&format!("mfa device:  {}\n", printable(&s.mfa_serial)));
-        if let Some(role_arn) = &s.role_arn {
-            out.push_str(&format!("role:        {}\n", printable(role_arn)));
-        }
-        out.push_str(&format!("expires at:  {}\n", local_time(s.expiration)));
-        out.push_str(&format!(
-            "time left:   {}\n",
-            time_left(s.seconds_left(now))
-        ));
+    out.push_str(&format!("profile:     {}\n", printable(&s.profile)));
+    out.push_str(&format!("mfa device:  {}\n", printable(&s.mfa_serial)));
+    if let Some(role_arn) = &s.role_arn {
+        out.push_str(&format!("role:        {}\n", printable(role_arn)));
     }
-    // Credential endpoints of `exec --server` serving these profiles.
-    let profile = (!args.all).then(|| sessions[0].profile.as_str());
-    out.push_str(&crate::server::registry::describe(&store, profile));
+    out.push_str(&format!("expires at:  {}\n", local_time(s.expiration)));
+    out.push_str(&format!(
+        "time left:   {}\n",
+        crate::duration::time_left(s.seconds_left(now))
+    ));
+    // Credential endpoints of `exec --server` serving this profile.
+    out.push_str(&crate::server::registry::describe(&store, Some(name)));
+    crate::cmd::emit(&out)?;
+    if state == State::Expired {
+        eprintln!(
+            "awsesh: the session of profile `{}` has expired; start a new one with `awsesh login --profile {}`",
+            printable(name),
+            crate::text::shell_word(name)
+        );
+    }
+    if !entry.configured {
+        eprintln!(
+            "awsesh: profile `{}` is no longer in the AWS config files; `awsesh logout --profile {}` forgets its session",
+            printable(name),
+            crate::text::shell_word(name)
+        );
+    }
+    Ok(state.exit_code())
+}
+
+fn all(as_json: bool) -> Result<ExitCode> {
+    let store = Store::open()?;
+    let now = crate::clock::now();
+    let mut sessions: BTreeMap<String, Session> = store
+        .list()?
+        .into_iter()
+        .map(|s| (s.profile.clone(), s))
+        .collect();
+    let mut entries: Vec<Entry> = crate::profile::names()?
+        .into_iter()
+        .map(|name| {
+            let session = sessions.remove(&name);
+            Entry::new(&name, Profile::load(&name).ok(), session)
+        })
+        .collect();
+    entries.extend(
+        sessions
+            .into_iter()
+            .map(|(name, session)| Entry::new(&name, None, Some(session))),
+    );
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    if as_json {
+        let list: Vec<Value> = entries.iter().map(|e| e.to_json(now)).collect();
+        crate::cmd::emit(&format!("{:#}\n", Value::Array(list)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if entries.is_empty() {
+        eprintln!(
+            "awsesh: no profiles in the AWS config files and no sessions; add one with `aws configure`"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = table(&entries, now);
+    // Credential endpoints of `exec --server`, for every profile.
+    out.push_str(&crate::server::registry::describe(&store, None));
     crate::cmd::emit(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn table(entries: &[Entry], now: OffsetDateTime) -> String {
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .map(|e| {
+            let session = e.session.as_ref();
+            [
+                printable(&e.name),
+                e.state(now).word().to_string(),
+                session.map_or("-".into(), |s| {
+                    crate::duration::time_left(s.seconds_left(now))
+                }),
+                session.map_or("-".into(), |s| local_time(s.expiration)),
+                e.detail(),
+            ]
+        })
+        .collect();
+    let header = ["PROFILE", "STATE", "LEFT", "EXPIRES", "DETAIL"].map(String::from);
+    let mut widths = [0usize; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter().zip(row) {
+            out.push_str(&format!("{cell:<width$}  "));
+        }
+        out.push_str(&row[4]);
+        out.push('\n');
+    }
+    out
 }

@@ -2,19 +2,9 @@
 
 use crate::cli::Shell;
 
-/// POSIX single quotes: nothing is special inside, and `'` becomes `'\''`.
+/// POSIX single quotes: nothing is special inside, and `'` becomes `'\\''`.
 pub fn posix(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' {
-            out.push_str("'\\''");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('\'');
-    out
+    crate::text::posix_quoted(value)
 }
 
 /// fish single quotes: `\` and `'` are the only escapes, so both must be

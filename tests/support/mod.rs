@@ -15,6 +15,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod keyring;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_awsesh");
 
 /// Whether a missing prerequisite must fail the test instead of skipping it.

@@ -1,0 +1,238 @@
+//! `awsesh setup`: a team member's first day in one command, replacing the
+//! three manual steps of the team's access document — long-term keys (into
+//! the OS keyring), a virtual MFA device, the shell line — each step skipped
+//! when it is already done. With no terminal it changes nothing that needs a
+//! question and says what is left to do.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::ProfileArgs;
+use crate::enroll::{self, Existing};
+use crate::error::{Error, Result};
+use crate::keys::{Location, files, input, keyring};
+use crate::text::printable;
+
+pub fn run(args: ProfileArgs) -> Result<ExitCode> {
+    let profile = crate::profile::resolve_name(args.profile.as_deref());
+    crate::store::key_for(&profile)?;
+    let mut tty = crate::terminal::open_tty();
+    keys_step(&profile, tty.as_mut())?;
+    mfa_step(&profile)?;
+    shell_step(tty.as_mut())?;
+    eprintln!(
+        "awsesh: setup of profile {} done; in a new shell, `aws` asks for the MFA code by itself",
+        printable(&profile)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn step(text: &str) {
+    eprintln!("awsesh: {text}");
+}
+
+/// A yes/no question on the terminal; Enter means yes.
+fn confirm(tty: &mut File, question: &str) -> Result<bool> {
+    let answer = input::read_line(tty, &format!("{question} [Y/n] "), true)?;
+    Ok(matches!(answer.trim(), "" | "y" | "Y" | "yes" | "Yes"))
+}
+
+fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
+    let p = printable(profile);
+    match crate::keys::locate(profile)? {
+        Location::Keyring(entry) => {
+            step(&format!(
+                "keys: profile {p} keeps its key {} in the OS keyring",
+                entry.access_key_id
+            ));
+            Ok(())
+        }
+        Location::File(plain) if plain.has_session_token => {
+            Err(files::session_keys_error(profile, &plain.path))
+        }
+        Location::File(plain) => {
+            let path = plain.path.display().to_string();
+            if let Err(why) = keyring::probe() {
+                step(&format!(
+                    "keys: profile {p} keeps its key {} in plaintext in {path}; it stays there: {why}",
+                    plain.access_key_id
+                ));
+                return Ok(());
+            }
+            let Some(tty) = tty else {
+                step(&format!(
+                    "keys: profile {p} keeps its key {} in plaintext in {path}; move it into the OS keyring with `awsesh keys add --migrate --profile {p}`",
+                    plain.access_key_id
+                ));
+                return Ok(());
+            };
+            if confirm(
+                tty,
+                &format!(
+                    "Your access key {} is in plaintext in {path}. Move it into the OS keyring?",
+                    plain.access_key_id
+                ),
+            )? {
+                let keys = crate::keys::Keys {
+                    access_key_id: plain.access_key_id,
+                    secret_access_key: plain.secret_access_key,
+                };
+                crate::cmd::keys::add_keys(profile, &keys, true)
+            } else {
+                step(&format!("keys: left in {path}"));
+                Ok(())
+            }
+        }
+        Location::Elsewhere if files::has_credential_process(profile)? => {
+            step(&format!(
+                "keys: profile {p} gets its keys from a credential_process"
+            ));
+            Ok(())
+        }
+        Location::Elsewhere => {
+            let Some(tty) = tty else {
+                return Err(Error::Other(format!(
+                    "profile `{p}` has no long-term keys yet; run `awsesh setup` in a terminal, or pipe them to `awsesh keys add --profile {p}`"
+                )));
+            };
+            if let Err(why) = keyring::probe() {
+                return Err(Error::Other(format!(
+                    "profile `{p}` has no long-term keys and {why}; add them with `aws configure --profile {p}`, then run `awsesh setup` again"
+                )));
+            }
+            let _ = writeln!(
+                tty,
+                "Create an access key for your IAM user (IAM console: Security credentials, Create access key; or ask whoever created your user), then paste it here."
+            );
+            let keys = input::from_terminal(tty, profile)?;
+            crate::cmd::keys::add_keys(profile, &keys, false)
+        }
+    }
+}
+
+fn mfa_step(profile: &str) -> Result<()> {
+    let loaded = crate::profile::Profile::load(profile)?;
+    if let Some(serial) = &loaded.mfa_serial {
+        step(&format!(
+            "MFA: profile {} uses MFA device {serial}",
+            printable(profile)
+        ));
+        return Ok(());
+    }
+    if loaded.role_arn.is_some() {
+        step(&format!(
+            "MFA: profile {} is a role; its source profile's device is used",
+            printable(profile)
+        ));
+        return Ok(());
+    }
+    enroll::report(profile, &enroll::enroll(profile, None, Existing::Ask)?);
+    Ok(())
+}
+
+/// The user's shell, its rc file and the line that loads awsesh.
+struct ShellLine {
+    name: &'static str,
+    rc: PathBuf,
+    line: &'static str,
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn env_dir(var: &str, fallback: PathBuf) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or(fallback)
+}
+
+fn shell_lines() -> [ShellLine; 3] {
+    [
+        ShellLine {
+            name: "bash",
+            rc: home().join(".bashrc"),
+            line: "eval \"$(awsesh init bash)\"",
+        },
+        ShellLine {
+            name: "zsh",
+            rc: env_dir("ZDOTDIR", home()).join(".zshrc"),
+            line: "eval \"$(awsesh init zsh)\"",
+        },
+        ShellLine {
+            name: "fish",
+            rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
+                .join("fish")
+                .join("config.fish"),
+            line: "awsesh init fish | source",
+        },
+    ]
+}
+
+/// Whether an rc file already loads awsesh (any `awsesh init` line that is
+/// not commented out).
+fn loads_awsesh(rc: &std::path::Path) -> bool {
+    std::fs::read(rc).is_ok_and(|bytes| {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .any(|l| l.contains("awsesh init") && !l.trim_start().starts_with('#'))
+    })
+}
+
+fn append_line(rc: &std::path::Path, line: &str) -> Result<()> {
+    if let Some(dir) = rc.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let needs_newline = std::fs::read(rc).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n"));
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(rc)
+        .map_err(|e| Error::io(format!("cannot open {}", rc.display()), e))?;
+    let text = format!(
+        "{}# awsesh: one MFA session for every shell\n{line}\n",
+        if needs_newline { "\n" } else { "" }
+    );
+    file.write_all(text.as_bytes())
+        .map_err(|e| Error::io(format!("cannot write {}", rc.display()), e))
+}
+
+fn shell_step(tty: Option<&mut File>) -> Result<()> {
+    let shell = std::env::var("SHELL").unwrap_or_default();
+    let name = shell.rsplit('/').next().unwrap_or("");
+    let Some(chosen) = shell_lines().into_iter().find(|s| s.name == name) else {
+        let all: Vec<String> = shell_lines()
+            .iter()
+            .map(|s| format!("{}: `{}` in {}", s.name, s.line, s.rc.display()))
+            .collect();
+        step(&format!(
+            "shell: $SHELL is `{}`, not bash, zsh or fish; add the line for yours: {}",
+            printable(name),
+            all.join("; ")
+        ));
+        return Ok(());
+    };
+    let rc = chosen.rc.display().to_string();
+    if loads_awsesh(&chosen.rc) {
+        step(&format!("shell: {rc} already loads awsesh"));
+        return Ok(());
+    }
+    if let Some(tty) = tty
+        && confirm(tty, &format!("Add `{}` to {rc}?", chosen.line))?
+    {
+        append_line(&chosen.rc, chosen.line)?;
+        step(&format!(
+            "shell: added `{}` to {rc}; open a new terminal (or run that line) to use it",
+            chosen.line
+        ));
+        return Ok(());
+    }
+    step(&format!("shell: add this line to {rc}: {}", chosen.line));
+    Ok(())
+}

@@ -1,0 +1,609 @@
+//! A line-preserving editor for the AWS config and credentials files: remove
+//! one profile's key lines, replace a key's value, add a key to one section —
+//! every other byte stays as it was (comments, blank lines, CRLF endings,
+//! odd spacing, duplicated sections, a missing final newline).
+//!
+//! Lines are classified with the rules of the AWS SDKs' own parser
+//! (aws-config): a header starts with `[` in column 0, a comment with `#` or
+//! `;`, an indented line continues the property above it, and a property
+//! comment needs whitespace before its `#`. Sections are matched as
+//! aws-config normalises them: `[profile x]` in the config file (`[default]`,
+//! or `[profile default]` which then wins), `[x]` in the credentials file, and
+//! every duplicate of a section counts (aws-config merges them).
+
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+const WHITESPACE: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Credentials,
+}
+
+/// One line: its text and the line ending that followed it ("" for a last
+/// line without a newline).
+#[derive(Clone, Debug)]
+struct Line {
+    text: String,
+    ending: String,
+}
+
+/// What a line is, as aws-config reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Comment,
+    /// `[prefix name]` or `[name]`, split as aws-config does.
+    Header(Option<String>, String),
+    /// A malformed header: no section aws-config would use.
+    BadHeader,
+    /// An indented line: belongs to the property above.
+    Continuation,
+    Property(String),
+    /// A line without `=` outside of a section: aws-config would refuse the file.
+    Junk,
+}
+
+#[derive(Clone, Debug)]
+pub struct Document {
+    kind: FileKind,
+    lines: Vec<Line>,
+}
+
+/// aws-config's `prepare_line`: trim, cut a comment (which in a property
+/// must follow whitespace), trim again.
+fn prepare(line: &str, comments_need_whitespace: bool) -> &str {
+    let line = line.trim_matches(WHITESPACE);
+    let mut prev_whitespace = false;
+    for (idx, c) in line.char_indices() {
+        if COMMENT.contains(&c) && (prev_whitespace || !comments_need_whitespace) {
+            return line[..idx].trim_matches(WHITESPACE);
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    line
+}
+
+fn classify(text: &str) -> Kind {
+    if text.trim_matches(WHITESPACE).is_empty() {
+        Kind::Blank
+    } else if text.starts_with(COMMENT) {
+        Kind::Comment
+    } else if text.starts_with('[') {
+        let Some(inner) = prepare(text, false)
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+        else {
+            return Kind::BadHeader;
+        };
+        let inner = inner.trim_matches(WHITESPACE);
+        match inner.split_once(WHITESPACE) {
+            Some((prefix, name)) => Kind::Header(Some(prefix.trim().into()), name.trim().into()),
+            None => Kind::Header(None, inner.trim().into()),
+        }
+    } else if text.starts_with(WHITESPACE) {
+        Kind::Continuation
+    } else {
+        match prepare(text, true).split_once('=') {
+            Some((key, _)) if !key.trim_matches(WHITESPACE).is_empty() => {
+                Kind::Property(key.trim_matches(WHITESPACE).to_ascii_lowercase())
+            }
+            _ => Kind::Junk,
+        }
+    }
+}
+
+/// A name aws-config accepts as a profile (so a section we add is read back).
+pub fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+}
+
+impl Document {
+    pub fn parse(kind: FileKind, text: &str) -> Document {
+        let lines = text
+            .split_inclusive('\n')
+            .map(|piece| {
+                let (text, ending) = if let Some(t) = piece.strip_suffix("\r\n") {
+                    (t, "\r\n")
+                } else if let Some(t) = piece.strip_suffix('\n') {
+                    (t, "\n")
+                } else {
+                    (piece, "")
+                };
+                Line {
+                    text: text.to_string(),
+                    ending: ending.to_string(),
+                }
+            })
+            .collect();
+        Document { kind, lines }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            out.push_str(&line.text);
+            out.push_str(&line.ending);
+        }
+        out
+    }
+
+    /// The file's own line ending, for lines we add.
+    fn eol(&self) -> &'static str {
+        let crlf = self.lines.iter().filter(|l| l.ending == "\r\n").count();
+        let lf = self.lines.iter().filter(|l| l.ending == "\n").count();
+        if crlf > lf { "\r\n" } else { "\n" }
+    }
+
+    /// Whether a header names this profile's section in this kind of file.
+    fn header_matches(&self, header: &Kind, profile: &str, prefixed_default: bool) -> bool {
+        let Kind::Header(prefix, name) = header else {
+            return false;
+        };
+        match self.kind {
+            FileKind::Credentials => prefix.is_none() && name == profile,
+            FileKind::Config if profile == "default" => {
+                name == "default"
+                    && if prefixed_default {
+                        prefix.as_deref() == Some("profile")
+                    } else {
+                        prefix.is_none()
+                    }
+            }
+            FileKind::Config => prefix.as_deref() == Some("profile") && name == profile,
+        }
+    }
+
+    fn kinds(&self) -> Vec<Kind> {
+        self.lines.iter().map(|l| classify(&l.text)).collect()
+    }
+
+    /// For each line: whether it is the header of one of the profile's
+    /// sections, and whether it lies inside one.
+    fn layout(&self, profile: &str) -> (Vec<Kind>, Vec<bool>, Vec<bool>) {
+        let kinds = self.kinds();
+        // `[profile default]` fully replaces `[default]` in the config file.
+        let prefixed_default = kinds
+            .iter()
+            .any(|k| matches!(k, Kind::Header(Some(p), n) if p == "profile" && n == "default"));
+        let mut headers = Vec::with_capacity(kinds.len());
+        let mut inside = Vec::with_capacity(kinds.len());
+        let mut current = false;
+        for kind in &kinds {
+            if matches!(kind, Kind::Header(..) | Kind::BadHeader) {
+                current = self.header_matches(kind, profile, prefixed_default);
+                headers.push(current);
+                inside.push(false);
+            } else {
+                headers.push(false);
+                inside.push(current);
+            }
+        }
+        (kinds, headers, inside)
+    }
+
+    /// Whether the profile has a section in this file.
+    pub fn has_section(&self, profile: &str) -> bool {
+        self.layout(profile).1.contains(&true)
+    }
+
+    /// Indices of the profile's property lines named `key`.
+    fn property_lines(&self, profile: &str, key: &str) -> Vec<usize> {
+        let (kinds, _, inside) = self.layout(profile);
+        kinds
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| inside[*i] && matches!(k, Kind::Property(name) if name == key))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The value aws-config sees for `key` in the profile (the last one wins).
+    pub fn get(&self, profile: &str, key: &str) -> Option<String> {
+        let index = *self.property_lines(profile, key).last()?;
+        let text = prepare(&self.lines[index].text, true);
+        text.split_once('=')
+            .map(|(_, v)| v.trim_matches(WHITESPACE).to_string())
+    }
+
+    /// Removes every line of the `keys` (with their continuation lines) from
+    /// the profile's sections; returns how many properties were removed. The
+    /// result is the file with those lines cut out, byte for byte.
+    pub fn remove(&mut self, profile: &str, keys: &[&str]) -> usize {
+        let (kinds, _, inside) = self.layout(profile);
+        let mut removed = 0;
+        let mut dropping = false;
+        let lines = std::mem::take(&mut self.lines);
+        for ((line, kind), inside) in lines.into_iter().zip(kinds).zip(inside) {
+            match kind {
+                Kind::Property(key) if inside && keys.contains(&key.as_str()) => {
+                    removed += 1;
+                    dropping = true;
+                }
+                // aws-config appends an indented line to the property above,
+                // across blank and comment lines.
+                Kind::Continuation if dropping => {}
+                Kind::Blank | Kind::Comment => self.lines.push(line),
+                _ => {
+                    dropping = false;
+                    self.lines.push(line);
+                }
+            }
+        }
+        removed
+    }
+
+    /// Sets `key = value` in the profile: replaces the value in place where
+    /// the key exists (in every duplicate), else adds a line after the last
+    /// property of the profile's last section, else adds the section at the
+    /// end of the file.
+    pub fn set(&mut self, profile: &str, key: &str, value: &str) -> Result<()> {
+        if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(Error::Other(format!(
+                "refusing to write an empty or multi-word value for `{key}`"
+            )));
+        }
+        let existing = self.property_lines(profile, key);
+        if !existing.is_empty() {
+            for index in existing {
+                let line = &mut self.lines[index];
+                line.text = replace_value(&line.text, value);
+            }
+            return Ok(());
+        }
+        let eol = self.eol();
+        let new_line = Line {
+            text: format!("{key} = {value}"),
+            ending: eol.to_string(),
+        };
+        let (kinds, headers, inside) = self.layout(profile);
+        if let Some(header) = headers.iter().rposition(|h| *h) {
+            // After the section's last property or continuation line, so
+            // comments and blank lines before the next section stay there.
+            let mut at = header + 1;
+            for i in header + 1..kinds.len() {
+                if !inside[i] {
+                    break;
+                }
+                if matches!(kinds[i], Kind::Property(_) | Kind::Continuation) {
+                    at = i + 1;
+                }
+            }
+            self.insert_line(at, new_line);
+            return Ok(());
+        }
+        self.add_section(profile)?;
+        self.insert_line(self.lines.len(), new_line);
+        Ok(())
+    }
+
+    /// Adds an empty section for the profile at the end, unless it has one.
+    pub fn add_section(&mut self, profile: &str) -> Result<()> {
+        if self.has_section(profile) {
+            return Ok(());
+        }
+        if !valid_profile_name(profile) {
+            return Err(Error::Other(format!(
+                "cannot add a section for profile `{}`: the AWS tools only read names of letters, digits and _-/.%@:+",
+                crate::text::printable(profile)
+            )));
+        }
+        let header = match (self.kind, profile) {
+            (FileKind::Config, "default") => "[default]".to_string(),
+            (FileKind::Config, name) => format!("[profile {name}]"),
+            (FileKind::Credentials, name) => format!("[{name}]"),
+        };
+        let eol = self.eol();
+        self.insert_line(
+            self.lines.len(),
+            Line {
+                text: header,
+                ending: eol.to_string(),
+            },
+        );
+        Ok(())
+    }
+
+    /// The profiles this file has sections for, in order of appearance.
+    pub fn profiles(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for kind in self.kinds() {
+            let name = match (self.kind, kind) {
+                (FileKind::Credentials, Kind::Header(None, name)) => name,
+                (FileKind::Config, Kind::Header(None, name)) if name == "default" => name,
+                (FileKind::Config, Kind::Header(Some(prefix), name)) if prefix == "profile" => name,
+                _ => continue,
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Inserts a line; the line before it gets a newline if it had none.
+    fn insert_line(&mut self, at: usize, line: Line) {
+        if at > 0 && self.lines[at - 1].ending.is_empty() {
+            self.lines[at - 1].ending = line.ending.clone();
+        }
+        self.lines.insert(at, line);
+    }
+}
+
+/// `key = old  # note` → `key = new  # note`: only the value changes.
+fn replace_value(text: &str, value: &str) -> String {
+    let Some(eq) = text.find('=') else {
+        return text.to_string();
+    };
+    let after = &text[eq + 1..];
+    let start = eq + 1 + (after.len() - after.trim_start_matches(WHITESPACE).len());
+    // The value ends where a comment (after whitespace) starts, trailing
+    // whitespace excluded.
+    let rest = &text[start..];
+    let mut end = rest.len();
+    let mut prev_whitespace = false;
+    for (idx, c) in rest.char_indices() {
+        if COMMENT.contains(&c) && prev_whitespace {
+            end = idx;
+            break;
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    let end = start + rest[..end].trim_end_matches(WHITESPACE).len();
+    format!("{}{value}{}", &text[..start], &text[end..])
+}
+
+/// Reads an AWS file for editing: (its real path, its bytes, the document).
+/// A missing file is an empty document.
+pub fn load(path: &Path, kind: FileKind) -> Result<(PathBuf, Option<Vec<u8>>, Document)> {
+    // Edit the file a symlink points at (a dotfiles repository), never the link.
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let bytes = match std::fs::read(&real) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    let text = match &bytes {
+        Some(b) => std::str::from_utf8(b).map_err(|_| {
+            Error::Other(format!(
+                "cannot edit {}: it is not UTF-8 text; edit it by hand",
+                path.display()
+            ))
+        })?,
+        None => "",
+    };
+    let doc = Document::parse(kind, text);
+    Ok((real, bytes, doc))
+}
+
+/// Replaces the file with `doc` in one rename, with the file's own mode
+/// (0600 for a new one), refusing if the file changed since `before` was read.
+pub fn save(real: &Path, before: Option<&[u8]>, doc: &Document) -> Result<()> {
+    let current = match std::fs::read(real) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::Read {
+                path: real.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    if current.as_deref() != before {
+        return Err(Error::Other(format!(
+            "{} changed while awsesh was editing it; nothing was written, run the command again",
+            real.display()
+        )));
+    }
+    let mode = std::fs::metadata(real)
+        .map(|m| m.mode() & 0o7777)
+        .unwrap_or(0o600);
+    if let Some(dir) = real.parent().filter(|d| !d.as_os_str().is_empty()) {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = real.with_file_name(format!(".{name}.awsesh-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)
+            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+        // The mode the file had (umask does not apply to fchmod).
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .and_then(|()| file.write_all(doc.render().as_bytes()))
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        std::fs::rename(&tmp, real)
+            .map_err(|e| Error::io(format!("cannot replace {}", real.display()), e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+    fn creds(text: &str) -> Document {
+        Document::parse(FileKind::Credentials, text)
+    }
+
+    fn config(text: &str) -> Document {
+        Document::parse(FileKind::Config, text)
+    }
+
+    /// The text with the lines at `indices` (0-based) cut out, byte for byte.
+    fn without_lines(text: &str, indices: &[usize]) -> String {
+        text.split_inclusive('\n')
+            .enumerate()
+            .filter(|(i, _)| !indices.contains(i))
+            .map(|(_, l)| l)
+            .collect()
+    }
+
+    #[test]
+    fn rendering_an_untouched_file_gives_it_back_byte_for_byte() {
+        for text in [
+            "",
+            "\n",
+            "[default]\r\naws_access_key_id = A\r\n",
+            "[a]\nx=1",
+            "# c\n\n[ b ]  ; note\n\tcont\n\r\n",
+            "no section at all\n\u{feff}",
+        ] {
+            assert_eq!(creds(text).render(), text);
+        }
+    }
+
+    #[test]
+    fn removing_keys_cuts_exactly_those_lines_from_every_duplicate_section() {
+        let text = "# team keys\r\n[default]\r\naws_access_key_id = AKIAOLD\r\n\r\n[work]  # mine\r\n\
+                    aws_access_key_id=AKIAWORK\r\n; keep me\r\nAWS_SECRET_ACCESS_KEY = s1 # inline\r\n\
+                    region = eu-west-1\r\n[other]\r\naws_access_key_id = AKIAOTHER\r\n\
+                    [work]\r\naws_secret_access_key = s2\r\n   continued\r\nmfa_serial = x";
+        let mut doc = creds(text);
+        assert_eq!(
+            doc.get("work", "aws_secret_access_key").as_deref(),
+            Some("s2")
+        );
+        assert_eq!(doc.remove("work", &KEYS), 3);
+        assert_eq!(doc.render(), without_lines(text, &[5, 7, 12, 13]));
+        assert_eq!(doc.get("work", "aws_access_key_id"), None);
+        assert_eq!(
+            doc.get("other", "aws_access_key_id").as_deref(),
+            Some("AKIAOTHER")
+        );
+        assert_eq!(doc.get("work", "mfa_serial").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn the_credentials_file_has_no_profile_prefix_and_names_match_exactly() {
+        let text = "[profile work]\naws_access_key_id = A\n[work2]\naws_access_key_id = B\n[ work ]\naws_access_key_id = C\n";
+        let mut doc = creds(text);
+        assert_eq!(doc.remove("work", &KEYS), 1);
+        assert_eq!(doc.render(), without_lines(text, &[5]));
+    }
+
+    #[test]
+    fn config_default_is_profile_default_when_both_exist() {
+        let text = "[default]\nmfa_serial = a\n[profile default]\nregion = x\n";
+        let mut doc = config(text);
+        assert_eq!(
+            doc.get("default", "mfa_serial"),
+            None,
+            "[default] is ignored"
+        );
+        doc.set("default", "mfa_serial", "arn:new").unwrap();
+        assert_eq!(
+            doc.render(),
+            "[default]\nmfa_serial = a\n[profile default]\nregion = x\nmfa_serial = arn:new\n"
+        );
+        let mut plain = config("[default]\nregion = x\n\n# next\n[profile dev]\n");
+        plain.set("default", "mfa_serial", "arn:d").unwrap();
+        assert_eq!(
+            plain.render(),
+            "[default]\nregion = x\nmfa_serial = arn:d\n\n# next\n[profile dev]\n"
+        );
+    }
+
+    #[test]
+    fn config_sections_need_the_profile_prefix() {
+        let mut doc = config("[dev]\nregion = a\n[profile  dev ] # c\nregion = b\n");
+        assert_eq!(doc.get("dev", "region").as_deref(), Some("b"));
+        doc.set("dev", "mfa_serial", "arn:x").unwrap();
+        assert_eq!(
+            doc.render(),
+            "[dev]\nregion = a\n[profile  dev ] # c\nregion = b\nmfa_serial = arn:x\n"
+        );
+    }
+
+    #[test]
+    fn setting_a_value_replaces_it_in_place_keeping_spacing_and_comments() {
+        let text = "[profile p]\r\nmfa_serial=old # pinned\r\nregion = r\r\n[profile p]\r\nmfa_serial   =   older\r\n";
+        let mut doc = config(text);
+        doc.set("p", "mfa_serial", "arn:new").unwrap();
+        assert_eq!(
+            doc.render(),
+            "[profile p]\r\nmfa_serial=arn:new # pinned\r\nregion = r\r\n[profile p]\r\nmfa_serial   =   arn:new\r\n"
+        );
+        let mut empty = config("[profile p]\nmfa_serial =\nx = 1\n");
+        empty.set("p", "mfa_serial", "v").unwrap();
+        assert_eq!(empty.render(), "[profile p]\nmfa_serial =v\nx = 1\n");
+    }
+
+    #[test]
+    fn a_new_line_goes_after_the_last_property_and_its_continuation() {
+        let text = "[profile p]\nregion = r\ns3 =\n  max_concurrent_requests = 10\n\n# about q\n[profile q]\n";
+        let mut doc = config(text);
+        doc.set("p", "mfa_serial", "arn:m").unwrap();
+        assert_eq!(
+            doc.render(),
+            "[profile p]\nregion = r\ns3 =\n  max_concurrent_requests = 10\nmfa_serial = arn:m\n\n# about q\n[profile q]\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_section_is_added_with_the_files_line_endings() {
+        let mut crlf = config("[default]\r\nregion = r");
+        crlf.set("new", "mfa_serial", "arn:n").unwrap();
+        assert_eq!(
+            crlf.render(),
+            "[default]\r\nregion = r\r\n[profile new]\r\nmfa_serial = arn:n\r\n"
+        );
+        let mut empty = creds("");
+        empty.set("default", "aws_access_key_id", "AKIA").unwrap();
+        assert_eq!(empty.render(), "[default]\naws_access_key_id = AKIA\n");
+        let mut header_only = config("[profile last]");
+        header_only.set("last", "mfa_serial", "arn:l").unwrap();
+        assert_eq!(header_only.render(), "[profile last]\nmfa_serial = arn:l\n");
+    }
+
+    #[test]
+    fn unreadable_names_and_values_are_refused() {
+        let mut doc = config("");
+        assert!(doc.set("a b", "mfa_serial", "x").is_err());
+        assert!(doc.set("a]", "mfa_serial", "x").is_err());
+        assert!(doc.set("ok", "mfa_serial", "x\ny").is_err());
+        assert!(doc.set("ok", "mfa_serial", "").is_err());
+        assert_eq!(doc.render(), "");
+    }
+
+    #[test]
+    fn removing_the_last_line_without_a_newline_keeps_the_rest_verbatim() {
+        let text = "[a]\naws_access_key_id = A\naws_secret_access_key = S";
+        let mut doc = creds(text);
+        assert_eq!(doc.remove("a", &KEYS), 2);
+        assert_eq!(doc.render(), "[a]\n");
+        assert!(doc.has_section("a"));
+    }
+}

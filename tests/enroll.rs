@@ -1,0 +1,260 @@
+//! Issue 11, MFA enrollment from the terminal against moto: the QR code and
+//! secret shown on the terminal, two codes computed here from the seed moto
+//! returned, the device enabled in IAM (as the real AWS CLI sees it),
+//! `mfa_serial` pinned without touching any other byte of the config file,
+//! and a login then working with it. Every run is on a fresh pty.
+
+mod support;
+
+use std::fs;
+use std::process::{Command, Stdio};
+
+use expectrl::Expect;
+use support::keyring::output_within;
+use support::{Moto, Pty, Sandbox, finish_pty, moto, spawn_pty, unique_name};
+
+/// A user with keys in a credentials file and a config without `mfa_serial`:
+/// (sandbox, user).
+fn sandbox_without_device(moto: &Moto, config: &str) -> (Sandbox, String) {
+    let user = unique_name("enr");
+    let (id, secret) = moto.create_user_with_key(&user);
+    let sandbox = Sandbox::empty(&moto.endpoint, &id, "");
+    sandbox.write_credentials(&format!(
+        "[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"
+    ));
+    sandbox.write_config(config);
+    (sandbox, user)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The TOTP code of a Base32 seed at a time, as an authenticator app computes it.
+fn totp(seed: &str, at: u64) -> String {
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(seed).expect("a Base32 seed"))
+        .build()
+        .expect("a valid TOTP")
+        .generate(at)
+        .to_string()
+}
+
+/// Reads the secret shown for manual entry.
+fn shown_seed(pty: &mut Pty) -> String {
+    pty.expect("Scan this QR code").unwrap();
+    pty.expect("Or enter this key by hand (time-based, 6 digits): ")
+        .unwrap();
+    let line = pty.expect("\n").unwrap();
+    String::from_utf8_lossy(line.before())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// Types the current and the next code of the seed.
+fn type_two_codes(pty: &mut Pty, seed: &str) {
+    let t = now();
+    pty.expect("First MFA code").unwrap();
+    pty.send_line(totp(seed, t)).unwrap();
+    pty.expect("Next MFA code").unwrap();
+    pty.send_line(totp(seed, t + 30)).unwrap();
+}
+
+fn mfa_devices_in_iam(moto: &Moto, user: &str) -> Vec<String> {
+    let out = moto
+        .aws_admin(&["iam", "list-mfa-devices", "--user-name", user])
+        .expect("list-mfa-devices");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["MFADevices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["SerialNumber"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What the real AWS CLI reads for a key of a profile from the sandbox files.
+fn aws_configure_get(sandbox: &Sandbox, key: &str, profile: &str) -> String {
+    let mut cmd = Command::new("aws");
+    cmd.args(["configure", "get", key, "--profile", profile])
+        .env_clear()
+        .envs(sandbox.env())
+        .stdin(Stdio::null());
+    output_within(&mut cmd, 60).1.trim().to_string()
+}
+
+const CONFIG: &str = "# my AWS config\r\n[default]\r\nregion = us-east-1 # EU later\r\noutput = json\r\n\r\n[profile other]\r\nregion = eu-west-1\r\nmfa_serial = arn:aws:iam::123456789012:mfa/someone-else";
+
+#[test]
+fn enrolling_enables_the_device_pins_mfa_serial_and_a_login_works_with_it() {
+    let Some(moto) = moto() else { return };
+    let (sandbox, user) = sandbox_without_device(moto, CONFIG);
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
+    let seed = shown_seed(&mut pty);
+    assert!(seed.len() >= 16, "a Base32 seed: {seed}");
+    type_two_codes(&mut pty, &seed);
+    let (code, output) = finish_pty(pty);
+    assert_eq!(code, 0, "{output}");
+    let serial = format!("arn:aws:iam::123456789012:mfa/{user}");
+    assert!(output.contains("is enabled and pinned"), "{output}");
+
+    assert_eq!(mfa_devices_in_iam(moto, &user), vec![serial.clone()]);
+    // Only a line was added, after the last property of [default].
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        CONFIG.replace(
+            "output = json\r\n",
+            &format!("output = json\r\nmfa_serial = {serial}\r\n")
+        )
+    );
+    if support::which("aws").is_some() {
+        assert_eq!(aws_configure_get(&sandbox, "mfa_serial", "default"), serial);
+    }
+
+    // A login with a code of the new device, no discovery needed.
+    let code_now = totp(&seed, now());
+    let (code, _, err) = sandbox.run(&["login", "--token-code", &code_now]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = sandbox.run(&["status", "--json"]);
+    assert!(out.contains(&serial), "session made with the device: {out}");
+}
+
+#[test]
+fn the_seed_and_qr_code_go_to_the_terminal_only() {
+    let Some(moto) = moto() else { return };
+    let (sandbox, _) = sandbox_without_device(moto, "[default]\nregion = us-east-1\n");
+    // No terminal: nothing is created, and the error says why.
+    let err = support::one_line_error(&sandbox, &["mfa", "enroll"], &["terminal"]);
+    assert!(!err.contains("otpauth"));
+    // On a terminal, stdout and stderr of a redirected run stay empty of it:
+    // the pty is /dev/tty, stdout and stderr go to files.
+    let out_path = sandbox.path("stdout");
+    let err_path = sandbox.path("stderr");
+    let script = format!(
+        "exec {} mfa enroll >{} 2>{}",
+        support::BIN,
+        out_path.display(),
+        err_path.display()
+    );
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &script]).env_clear().envs(sandbox.env());
+    let mut session = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    let seed = shown_seed(&mut session);
+    type_two_codes(&mut session, &seed);
+    let (code, _) = finish_pty(session);
+    assert_eq!(code, 0);
+    let stdout = fs::read_to_string(&out_path).unwrap();
+    let stderr = fs::read_to_string(&err_path).unwrap();
+    assert_eq!(stdout, "");
+    assert!(
+        !stderr.contains(&seed) && !stderr.contains("otpauth"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("enabled and pinned"), "{stderr}");
+}
+
+#[test]
+fn a_device_left_unenabled_is_reused_or_replaced_with_consent() {
+    let Some(moto) = moto() else { return };
+    let (sandbox, user) = sandbox_without_device(moto, "[default]\nregion = us-east-1\n");
+    let serial = format!("arn:aws:iam::123456789012:mfa/{user}");
+
+    // An enrollment stopped at the first code (Ctrl-D): the device exists,
+    // not enabled, nothing pinned.
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
+    let first_seed = shown_seed(&mut pty);
+    pty.expect("First MFA code").unwrap();
+    pty.send(expectrl::ControlCode::EndOfTransmission).unwrap();
+    let (code, _) = finish_pty(pty);
+    assert_eq!(code, 130, "cancelled");
+    assert!(mfa_devices_in_iam(moto, &user).is_empty());
+    assert!(
+        !fs::read_to_string(sandbox.config_path())
+            .unwrap()
+            .contains("mfa_serial")
+    );
+
+    // Quitting at the question changes nothing.
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
+    pty.expect("exists in IAM but is not enabled").unwrap();
+    pty.expect("[r/n/q]").unwrap();
+    pty.send_line("q").unwrap();
+    assert_eq!(finish_pty(pty).0, 130);
+    assert!(mfa_devices_in_iam(moto, &user).is_empty());
+
+    // "new": the device is replaced, a different seed shown.
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
+    pty.expect("[r/n/q]").unwrap();
+    pty.send_line("n").unwrap();
+    let second_seed = shown_seed(&mut pty);
+    assert_ne!(second_seed, first_seed, "a new device, a new seed");
+    pty.expect("First MFA code").unwrap();
+    pty.send(expectrl::ControlCode::EndOfTransmission).unwrap();
+    assert_eq!(finish_pty(pty).0, 130);
+
+    // "reuse" (the flag, this time): no new QR code, the app's codes enable it.
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll", "--reuse"], &[]);
+    type_two_codes(&mut pty, &second_seed);
+    let (code, output) = finish_pty(pty);
+    assert_eq!(code, 0, "{output}");
+    assert!(!output.contains("Scan this QR code"), "{output}");
+    assert_eq!(mfa_devices_in_iam(moto, &user), vec![serial.clone()]);
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!("[default]\nregion = us-east-1\nmfa_serial = {serial}\n")
+    );
+
+    // Enrolled already: nothing to do, no terminal needed.
+    let (code, _, err) = sandbox.run(&["mfa", "enroll"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("already uses MFA device"), "{err}");
+}
+
+#[test]
+fn a_device_enabled_elsewhere_is_pinned_without_a_new_one() {
+    let Some(moto) = moto() else { return };
+    let (sandbox, user) = sandbox_without_device(moto, "[default]\nregion = us-east-1\n");
+    let device = unique_name("phone");
+    let outfile = std::env::temp_dir().join(format!("{device}.png"));
+    let out = moto
+        .aws_admin(&[
+            "iam",
+            "create-virtual-mfa-device",
+            "--virtual-mfa-device-name",
+            &device,
+            "--outfile",
+            outfile.to_str().unwrap(),
+            "--bootstrap-method",
+            "QRCodePNG",
+        ])
+        .unwrap();
+    let _ = fs::remove_file(&outfile);
+    let serial: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let serial = serial["VirtualMFADevice"]["SerialNumber"].as_str().unwrap();
+    moto.aws_admin(&[
+        "iam",
+        "enable-mfa-device",
+        "--user-name",
+        &user,
+        "--serial-number",
+        serial,
+        "--authentication-code1",
+        "123456",
+        "--authentication-code2",
+        "654321",
+    ])
+    .unwrap();
+    let (code, _, err) = sandbox.run(&["mfa", "enroll"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("already has MFA device"), "{err}");
+    assert_eq!(mfa_devices_in_iam(moto, &user), vec![serial.to_string()]);
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!("[default]\nregion = us-east-1\nmfa_serial = {serial}\n")
+    );
+}
