@@ -74,12 +74,14 @@ impl Dialog {
             .or_else(|| find_program("kdialog").map(Dialog::Kdialog))
     }
 
-    /// Asks until a 6-digit code is entered (a few times), as the terminal does.
+    /// Asks until `validate` accepts what is entered (a few times), as the
+    /// terminal does.
     pub fn prompt_until_valid(
         &self,
         device: &str,
         profile: &str,
         abandon: &AtomicBool,
+        validate: fn(&str) -> Result<String>,
     ) -> Result<String> {
         let question = format!(
             "MFA code for {} (profile {})",
@@ -89,7 +91,7 @@ impl Dialog {
         let mut text = question.clone();
         for _ in 0..ATTEMPTS {
             let answer = self.ask(&text, profile, abandon)?;
-            if let Ok(code) = crate::mfa::validate(&answer) {
+            if let Ok(code) = validate(&answer) {
                 return Ok(code);
             }
             text = format!("The MFA code is 6 digits; try again (123456 or 123 456).\n{question}");

@@ -101,7 +101,9 @@ impl CodeSource {
             CodeSource::Given(code) => validate(code),
             CodeSource::Process(cmd) => validate(&run_process(cmd, profile, abandon)?),
             CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile, abandon),
-            CodeSource::Desktop(dialog) => dialog.prompt_until_valid(device, profile, abandon),
+            CodeSource::Desktop(dialog) => {
+                dialog.prompt_until_valid(device, profile, abandon, validate)
+            }
         }
     }
 }

@@ -150,7 +150,7 @@ pub fn describe(store: &Store, profile: Option<&str>) -> String {
     let mut out = String::from("credential servers (awsesh exec --server):\n");
     for s in servers {
         let since = time::OffsetDateTime::from_unix_timestamp(s.started)
-            .map(crate::cmd::status::local_time)
+            .map(crate::clock::local)
             .unwrap_or_default();
         out.push_str(&format!(
             "  profile {:<16} pid {:<8} http://127.0.0.1:{}  since {}\n",
