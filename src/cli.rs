@@ -35,7 +35,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Forget cached sessions
     Logout(LogoutArgs),
-    /// Run a command with the session in its environment
+    /// Run a command with the session: keys in its environment, or `--server`
+    /// for a local credential endpoint that renews them while it runs
     Exec(ExecArgs),
     /// Print the session in the `credential_process` format for SDKs and Terraform
     CredentialProcess(ProfileArgs),
@@ -187,8 +188,13 @@ pub struct ExecArgs {
     pub profile: ProfileArgs,
     #[command(flatten)]
     pub code: CodeArgs,
-    /// The command and its arguments
-    #[arg(last = true, required = true, value_name = "CMD")]
+    /// Serve the credentials to CMD from a local endpoint for as long as it
+    /// runs (renewed as they run out) instead of putting keys in its environment
+    #[arg(long)]
+    pub server: bool,
+    /// The command and its arguments: everything from the first argument that
+    /// is not one of awsesh's flags on (`--` before it is accepted too)
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
 }
 

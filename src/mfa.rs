@@ -32,6 +32,8 @@ pub enum CodeSource {
     Given(String),
     Process(String),
     Terminal(File),
+    /// A dialog on the desktop, without a terminal, when opted in (`desktop.rs`).
+    Desktop(crate::desktop::Dialog),
 }
 
 /// How many times a mistyped code is asked for again.
@@ -39,11 +41,13 @@ const PROMPT_ATTEMPTS: u32 = 3;
 
 impl CodeSource {
     /// Chooses the source up front so that a missing terminal fails at once,
-    /// before any lock is taken. `terminal`: whether the terminal may be asked.
+    /// before any lock is taken. `terminal`: whether the terminal may be asked;
+    /// `desktop`: whether the user opted in to a desktop dialog without one.
     pub fn choose(
         flag: Option<&str>,
         mfa_process: Option<&str>,
         terminal: bool,
+        desktop: bool,
     ) -> Result<CodeSource> {
         let given = flag
             .map(str::to_string)
@@ -60,6 +64,12 @@ impl CodeSource {
             .then(open_tty)
             .flatten()
             .map(CodeSource::Terminal)
+            .or_else(|| {
+                desktop
+                    .then(crate::desktop::Dialog::find)
+                    .flatten()
+                    .map(CodeSource::Desktop)
+            })
             .ok_or(Error::NoTerminal {
                 profile: String::new(),
             })
@@ -79,6 +89,7 @@ impl CodeSource {
             CodeSource::Given(_) => "calling STS",
             CodeSource::Process(_) => "running mfa_process",
             CodeSource::Terminal(_) => "prompting for a code",
+            CodeSource::Desktop(_) => "asking for a code on the desktop",
         }
     }
 
@@ -89,6 +100,9 @@ impl CodeSource {
             CodeSource::Given(code) => validate(code),
             CodeSource::Process(cmd) => validate(&run_process(cmd, profile, abandon)?),
             CodeSource::Terminal(tty) => prompt_until_valid(tty, device, profile, abandon),
+            CodeSource::Desktop(dialog) => {
+                dialog.prompt_until_valid(device, profile, abandon, validate)
+            }
         }
     }
 }

@@ -60,9 +60,10 @@ pub struct Request<'a> {
     /// Whether the MFA code may be asked for on the terminal. Without it only
     /// a given code or `mfa_process` can start a session.
     pub terminal: bool,
-    /// Seconds before expiry at which a session is renewed; None → the
-    /// configured margin (`AWSESH_REFRESH_MARGIN`, default 5 minutes).
-    pub margin_secs: Option<u64>,
+    /// A window before expiry in which a session is renewed on top of the
+    /// configured margin (`AWSESH_REFRESH_MARGIN`, default 5 minutes); at most
+    /// half of a session's length, so a short session is not due at once.
+    pub window_secs: Option<u64>,
     /// When no code can be had (no terminal, no `mfa_process`), hand out the
     /// cached session if it is still valid, though inside the margin.
     pub keep_valid: bool,
@@ -77,7 +78,7 @@ impl<'a> Request<'a> {
             duration_secs: None,
             force: false,
             terminal: true,
-            margin_secs: None,
+            window_secs: None,
             keep_valid: false,
         }
     }
@@ -87,16 +88,11 @@ impl<'a> Request<'a> {
     /// needs no code or a code can be had, else the still-valid session.
     pub fn serve(profile: &'a str, terminal: bool) -> Self {
         Request {
-            margin_secs: Some(SERVE_WINDOW_SECS),
+            window_secs: Some(SERVE_WINDOW_SECS),
             keep_valid: true,
             terminal,
             ..Request::reuse(profile, None)
         }
-    }
-
-    fn margin(&self) -> Result<u64> {
-        let configured = margin_secs()?;
-        Ok(self.margin_secs.map_or(configured, |m| m.max(configured)))
     }
 }
 
@@ -107,7 +103,7 @@ fn now() -> OffsetDateTime {
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     cancel::install();
     crate::net::check_endpoint_overrides()?;
-    let margin = req.margin()?;
+    let margin = margin_secs()?;
     let kind = Kind::for_profile(Profile::load(req.profile)?, req.duration_secs)?;
     let mut source = None;
     let result = Protocol { store, req, margin }.ensure(&kind, req.force, &mut source, &|_| {});
@@ -122,7 +118,7 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     }
 }
 
-/// One refresh: the request, and the margin checked once.
+/// One refresh: the request, and the configured margin read once.
 struct Protocol<'a> {
     store: &'a Store,
     req: &'a Request<'a>,
@@ -130,9 +126,20 @@ struct Protocol<'a> {
 }
 
 impl Protocol<'_> {
-    /// A session of `kind` fresh beyond the margin.
+    /// Seconds before its expiry at which a session of `kind` is renewed: the
+    /// configured margin, or the request's window when that is wider (capped
+    /// at half the session).
+    fn margin_for(&self, kind: &Kind) -> u64 {
+        let window = self
+            .req
+            .window_secs
+            .map_or(0, |w| w.min(kind.duration() / 2));
+        self.margin.max(window)
+    }
+
+    /// A session of `kind` fresh beyond its margin.
     fn usable(&self, kind: &Kind, session: &Session) -> bool {
-        kind.matches(session) && session.is_fresh(now(), self.margin)
+        kind.matches(session) && session.is_fresh(now(), self.margin_for(kind))
     }
 
     fn cached_usable(&self, kind: &Kind) -> bool {
@@ -143,7 +150,8 @@ impl Protocol<'_> {
             .is_some_and(|s| self.usable(kind, &s))
     }
 
-    /// A margin as long as the session would make every call start a new one.
+    /// A configured margin as long as the session would make every call
+    /// start a new one.
     fn check_margin(&self, kind: &Kind) -> Result<()> {
         if self.margin >= kind.duration() {
             return Err(Error::BadMargin(format!(
@@ -178,13 +186,18 @@ impl Protocol<'_> {
             // asked for a code.
             crate::longterm::load(kind.keys_profile())?;
             *source = Some(
-                CodeSource::choose(self.req.token_code, kind.mfa_process(), self.req.terminal)
-                    .map_err(|e| match e {
-                        Error::NoTerminal { .. } => Error::NoTerminal {
-                            profile: crate::text::printable(self.req.profile),
-                        },
-                        other => other,
-                    })?,
+                CodeSource::choose(
+                    self.req.token_code,
+                    kind.mfa_process(),
+                    self.req.terminal,
+                    crate::desktop::opted_in(kind.profile(), self.req.profile),
+                )
+                .map_err(|e| match e {
+                    Error::NoTerminal { .. } => Error::NoTerminal {
+                        profile: crate::text::printable(self.req.profile),
+                    },
+                    other => other,
+                })?,
             );
         }
         self.under_lock(kind, seen.as_ref(), force, source, outer)

@@ -179,7 +179,7 @@ fn with_code(
         }
     };
     if source.is_none() {
-        *source = Some(CodeSource::choose(None, None, true)?);
+        *source = Some(CodeSource::choose(None, None, true, false)?);
     }
     let Some(code_source) = source.as_mut() else {
         return Err(Error::NoTerminal {

@@ -212,11 +212,21 @@ fn credential_process_never_hands_out_credentials_an_sdk_would_refresh_at_once()
         .map(|out| json(&out)["Role"]["Arn"].as_str().unwrap().to_string())
         .expect("create a role in moto");
     sb.append_config(&format!(
-        "[profile r]\nrole_arn = {arn}\nsource_profile = default\nregion = us-east-1\n"
+        "[profile r]\nrole_arn = {arn}\nsource_profile = default\nregion = us-east-1\n\
+         [profile r15]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 900\n"
     ));
     login(&sb, "default", "700021");
     let first = credential_process(&sb, "r", &[]);
     assert!(minutes_left(&first) > 50, "{first}");
+    // AssumeRole's shortest session is itself inside the 15-minute window:
+    // it is served (and renewed from half-time on), not refused.
+    let short = credential_process(&sb, "r15", &[]);
+    assert!((13..=15).contains(&minutes_left(&short)), "{short}");
+    let again = credential_process(&sb, "r15", &[]);
+    assert_eq!(
+        again["AccessKeyId"], short["AccessKeyId"],
+        "not renewed at every call"
+    );
 
     // A role with 10 minutes left: botocore would call again at once, so it
     // is renewed silently (no code: the source session lives).

@@ -1,25 +1,36 @@
-//! `awsesh exec -- CMD`: replace ourselves with CMD, the session in its
-//! environment, so its exit status and signals are its own.
+//! `awsesh exec [--profile P] [--server] CMD…`.
+//!
+//! Plain: replace ourselves with CMD, the session in its environment, so its
+//! exit status and signals are its own. `--server`: CMD gets no keys, only
+//! the address and token of a loopback credential endpoint that lives as long
+//! as CMD and renews what it serves (see `server/`).
 
+use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
 use crate::refresh::{self, Request};
-use crate::store::Store;
+use crate::server::{Endpoint, child_config, registry, source::Source};
+use crate::store::{Store, file};
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
+    let Some((program, rest)) = args.command.split_first() else {
+        eprintln!(
+            "awsesh: no command given; usage: awsesh exec [--profile P] [--server] CMD [ARGS…]"
+        );
+        return Ok(ExitCode::from(2));
+    };
     let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    if args.server {
+        return run_server(&profile, args.code.token_code, program, rest);
+    }
     let store = Store::open()?;
     let session = refresh::ensure(
         &store,
         &Request::reuse(&profile, args.code.token_code.as_deref()),
     )?;
-    let (program, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| Error::Other("no command given".into()))?;
     let c = &session.credentials;
     let mut command = std::process::Command::new(program);
     command
@@ -38,4 +49,51 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         program: program.to_string_lossy().into_owned(),
         source,
     })
+}
+
+fn run_server(
+    profile: &str,
+    token_code: Option<String>,
+    program: &OsString,
+    rest: &[OsString],
+) -> Result<ExitCode> {
+    // A code given for the start is used once: the background refreshes must
+    // not send it again (AWS rejects a reused code), nor must CMD see it.
+    let code = token_code
+        .or_else(|| std::env::var("AWSESH_MFA_CODE").ok())
+        .or_else(|| std::env::var("TOTP_CODE").ok());
+    // SAFETY: no other thread exists yet (nothing before this point starts one).
+    unsafe {
+        std::env::remove_var("AWSESH_MFA_CODE");
+        std::env::remove_var("TOTP_CODE");
+    }
+    let store = Store::open()?;
+    // Start with a full session: the terminal may be asked now, never later.
+    refresh::ensure(
+        &store,
+        &Request {
+            token_code: code.as_deref(),
+            ..Request::serve(profile, true)
+        },
+    )?;
+
+    let config_text = child_config::filtered_config(profile)?;
+    // Blocked before any thread starts, so that every thread inherits the mask.
+    let signals = crate::supervise::Signals::block();
+    let endpoint = Endpoint::start(Source::start(profile)?)?;
+    let config = registry::companion_path(&store, std::process::id(), "config");
+    // Registered first: the entry removes the config file when it goes.
+    let _entry = registry::register(&store, endpoint.port, profile, vec![config.clone()])?;
+    file::write_atomic(&config, config_text.as_bytes())?;
+
+    let (remove, set) =
+        child_config::command_env(profile, &config, &endpoint.uri(), endpoint.token.expose());
+    let mut command = std::process::Command::new(program);
+    command.args(rest);
+    for name in remove {
+        command.env_remove(name);
+    }
+    command.envs(set);
+    let status = crate::supervise::run(command, &program.to_string_lossy(), signals)?;
+    Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
 }

@@ -234,6 +234,8 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
         "time left:   {}\n",
         crate::duration::time_left(s.seconds_left(now))
     ));
+    // Credential endpoints of `exec --server` serving this profile.
+    out.push_str(&crate::server::registry::describe(&store, Some(name)));
     crate::cmd::emit(&out)?;
     if state == State::Expired {
         eprintln!(
@@ -284,7 +286,10 @@ fn all(as_json: bool) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    crate::cmd::emit(&table(&entries, now))?;
+    let mut out = table(&entries, now);
+    // Credential endpoints of `exec --server`, for every profile.
+    out.push_str(&crate::server::registry::describe(&store, None));
+    crate::cmd::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -501,6 +501,29 @@ impl Sandbox {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
     }
+
+    /// Rewrites `profile`'s cached session to expire at `epoch` (the same
+    /// keys), as the clock would make it: moto's clock cannot be moved.
+    pub fn set_session_expiry(&self, profile_key: &str, epoch: i64) {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        use time::format_description::well_known::Rfc3339;
+        let path = self.store_dir().join(format!("{profile_key}.session"));
+        let text = fs::read_to_string(&path).unwrap();
+        let (_, rest) = text.split_once('\n').unwrap();
+        let mut session: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+        let at = time::OffsetDateTime::from_unix_timestamp(epoch).unwrap();
+        session["expiration"] = serde_json::Value::String(at.format(&Rfc3339).unwrap());
+        let tmp = self.store_dir().join(format!(".{profile_key}.test.tmp"));
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .unwrap();
+        write!(file, "{epoch}\n{session}\n").unwrap();
+        fs::rename(&tmp, &path).unwrap();
+    }
 }
 
 /// Runs `awsesh ARGS`, which must fail with nothing on stdout and one line on

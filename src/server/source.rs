@@ -1,0 +1,221 @@
+//! Where the endpoint's answers come from: the shared session store, through
+//! the refresh protocol with no terminal (`Request::serve(profile, false)`),
+//! so a role is renewed silently, a session another terminal started is
+//! served at once, and `mfa_process` or the desktop prompt are used when
+//! configured. One refresh runs at a time (a worker thread); a request that
+//! arrives meanwhile joins it, and when it takes long (a code being typed in
+//! a dialog) the still-valid session is served without waiting.
+//!
+//! When no code can be had, the server never prompts: it tells the user once
+//! to run `awsesh login` in any terminal and serves the new session as soon
+//! as the store holds one (every request re-reads the store).
+
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::duration::time_left;
+use crate::error::Error;
+use crate::refresh::{self, Request};
+use crate::store::Store;
+use crate::store::session::Session;
+use crate::text::printable;
+
+/// How long a request waits for the refresh it joined before it is answered
+/// with the still-valid session (SDKs give up on the endpoint after 2 s).
+const JOIN_WAIT: Duration = Duration::from_millis(1000);
+/// How much longer it waits when there is no valid session to fall back on.
+const EMPTY_WAIT: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub enum Answer {
+    Credentials(Session),
+    /// No valid session: a one-line reason with what to do.
+    Unavailable(String),
+}
+
+/// What the user was last told, so each state is told once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Told {
+    Lapsing,
+    Gone,
+    Failing,
+}
+
+#[derive(Default)]
+struct State {
+    /// A request is waiting for the worker to start a round.
+    requested: bool,
+    running: bool,
+    /// Rounds finished so far.
+    finished: u64,
+    last: Option<Answer>,
+    told: Option<Told>,
+}
+
+pub struct Source {
+    profile: String,
+    store: Store,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Source {
+    /// Starts the worker that runs refreshes for `profile`.
+    pub fn start(profile: &str) -> crate::error::Result<Arc<Source>> {
+        let source = Arc::new(Source {
+            profile: profile.to_string(),
+            store: Store::open()?,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+        });
+        let worker = Arc::clone(&source);
+        std::thread::Builder::new()
+            .name("awsesh-refresh".into())
+            .spawn(move || worker.work())
+            .map_err(|e| Error::io("cannot start the credential server", e))?;
+        Ok(source)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The credentials to serve now.
+    pub fn answer(&self) -> Answer {
+        let mut state = self.lock();
+        // The round under way (or the next one) is the one we wait for.
+        let target = state.finished + 1;
+        if !state.running {
+            state.requested = true;
+            self.changed.notify_all();
+        }
+        state = self.wait_for(state, target, JOIN_WAIT);
+        if state.finished >= target
+            && let Some(answer) = &state.last
+        {
+            return answer.clone();
+        }
+        drop(state);
+        if let Some(session) = self.still_valid() {
+            return Answer::Credentials(session);
+        }
+        let state = self.wait_for(self.lock(), target, EMPTY_WAIT);
+        match &state.last {
+            Some(answer) if state.finished >= target => answer.clone(),
+            _ => Answer::Unavailable(format!(
+                "a new session for profile `{}` is being started (an MFA code may be asked for); try again in a moment",
+                printable(&self.profile)
+            )),
+        }
+    }
+
+    fn wait_for<'a>(
+        &self,
+        state: MutexGuard<'a, State>,
+        target: u64,
+        wait: Duration,
+    ) -> MutexGuard<'a, State> {
+        self.changed
+            .wait_timeout_while(state, wait, |s| s.finished < target)
+            .map(|(state, _)| state)
+            .unwrap_or_else(|e| e.into_inner().0)
+    }
+
+    fn work(&self) {
+        loop {
+            let mut state = self.lock();
+            while !state.requested {
+                state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            state.requested = false;
+            state.running = true;
+            drop(state);
+
+            let (answer, notice) = self.round();
+
+            let mut state = self.lock();
+            state.finished += 1;
+            state.running = false;
+            state.last = Some(answer);
+            let kind = notice.as_ref().map(|(kind, _)| *kind);
+            let news = kind != state.told;
+            state.told = kind;
+            self.changed.notify_all();
+            drop(state);
+            // Outside the lock: a terminal that blocks (Ctrl-S) must not stall requests.
+            if news && let Some((_, line)) = notice {
+                tell(&line);
+            }
+        }
+    }
+
+    /// One pass of the refresh protocol, and what the user should be told.
+    fn round(&self) -> (Answer, Option<(Told, String)>) {
+        let before = self.store.load(&self.profile).ok().flatten();
+        let window = refresh::margin_secs()
+            .unwrap_or(refresh::DEFAULT_MARGIN_SECS)
+            .max(refresh::SERVE_WINDOW_SECS);
+        let profile = printable(&self.profile);
+        let login = format!("`awsesh login --profile {profile}` (or any `aws` command)");
+        match refresh::ensure(&self.store, &Request::serve(&self.profile, false)) {
+            Ok(session) => {
+                let renewed = before.is_none_or(|b| !same(&b, &session));
+                let now = crate::clock::now();
+                // Handed back unrenewed inside the window: no code could be had.
+                let notice = (!renewed && !session.is_fresh(now, window)).then(|| {
+                    let left = time_left(session.seconds_left(now));
+                    let line = format!(
+                        "awsesh: the session for profile {profile} ends in {left} and needs an MFA code to renew; run {login} in any terminal and this command picks the new session up"
+                    );
+                    (Told::Lapsing, line)
+                });
+                (Answer::Credentials(session), notice)
+            }
+            Err(error) => {
+                let reason = printable(&error.to_string());
+                let failing = (
+                    Told::Failing,
+                    format!("awsesh: cannot renew the credentials for profile {profile}: {reason}"),
+                );
+                match (self.still_valid(), error) {
+                    // STS unreachable or the like: what is still valid is
+                    // better than nothing.
+                    (Some(session), _) => (Answer::Credentials(session), Some(failing)),
+                    (None, Error::NoTerminal { .. }) => {
+                        let line = format!(
+                            "awsesh: no valid session for profile {profile}; run {login} in any terminal and this command picks the new session up"
+                        );
+                        let answer = Answer::Unavailable(format!(
+                            "no valid session for profile `{profile}`; run `awsesh login --profile {profile}` in any terminal"
+                        ));
+                        (answer, Some((Told::Gone, line)))
+                    }
+                    (None, _) => (Answer::Unavailable(reason), Some(failing)),
+                }
+            }
+        }
+    }
+
+    fn still_valid(&self) -> Option<Session> {
+        self.store
+            .load(&self.profile)
+            .ok()
+            .flatten()
+            .filter(|s| s.seconds_left(crate::clock::now()) > 0)
+    }
+}
+
+/// One line on the terminal CMD runs in (else awsesh's stderr).
+fn tell(line: &str) {
+    match crate::terminal::open_tty() {
+        Some(mut tty) => {
+            let _ = writeln!(tty, "{line}");
+        }
+        None => eprintln!("{line}"),
+    }
+}
+
+fn same(a: &Session, b: &Session) -> bool {
+    a.credentials.access_key_id == b.credentials.access_key_id && a.expiration == b.expiration
+}
