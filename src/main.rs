@@ -5,6 +5,7 @@ mod cmd;
 mod discovery;
 mod duration;
 mod error;
+mod fast;
 mod mfa;
 mod output;
 mod profile;
@@ -20,8 +21,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match cmd::run(cli.command) {
+    let command = match fast::parse(std::env::args_os()) {
+        Some(fast::Parsed::Version) => {
+            let _ = cmd::emit(&fast::version_text());
+            return ExitCode::SUCCESS;
+        }
+        Some(fast::Parsed::Command(command)) => command,
+        None => cli::Cli::parse().command,
+    };
+    match cmd::run(command) {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
