@@ -79,10 +79,13 @@ def judge(kind, mine, theirs):
         return f"{times(r)} {what}", f"≤ {arg}×", r <= float(arg), name
     if name == "prompt":
         ok = a <= float(arg) and af == 0
-        ratio = f"{times(b / a)} less" if b and a > 0 else ""
+        ratio = ""
+        if b and a > 0:
+            ratio = f"{times(b / a)} less" if b >= a else f"{times(a / b)} more"
         return ratio, f"≤ {float(arg) / 1e6:g} ms, 0 forks", ok, "prompt"
     if name == "wrap":
-        ratio = f"+{duration(a)} per call" if b is not None else ""
+        # Two loops subtracted: a difference below zero is noise.
+        ratio = f"+{duration(max(a, 0))} per call" if b is not None else ""
         return ratio, "0 forks", af == 0, "wrap"
     return "", "", None, None
 

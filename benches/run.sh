@@ -19,7 +19,8 @@
 #     wrapper against awsume and aws-mfa from their caches;
 #   - per prompt (a session cached, none, expired) and per wrapped call in
 #     bash, zsh and fish, timed inside the shell, forks counted (benches/shell.sh);
-#   - start-up of the hot commands against /bin/true;
+#   - start-up of the hot commands against /bin/true, run in turn
+#     (benches/interleave.py);
 #   - Enter to credentials on a pseudo-terminal (benches/enter.py);
 #   - 50 terminals refreshing at once (benches/herd.sh);
 #   - benches/server.sh, when present.
@@ -175,7 +176,7 @@ bench_n() {
 
 team_fresh=
 ROUNDS=$(pick 5 3)
-fast_runs=$(pick 30 12)
+fast_runs=$(pick 40 12)
 slow_runs=$(pick 10 3)
 forget_code="rm -f $store/used-*"
 login="$forget_code; \"\$BIN\" login --force --token-code 123456 2>/dev/null"
@@ -201,11 +202,14 @@ EOF
 # --- a fresh MFA session into a shell ----------------------------------------------
 if want fresh; then
     say "a fresh MFA session into a shell"
-    bench fresh-fast "$fast_runs" 2 "$forget_code" \
-        'eval "$("$BIN" login --force --token-code 123456 --shell bash)"' \
-        'eval "$("$FLOOR" '"$serial"' 123456)"' \
-        "curl -s -o /dev/null -d 'Action=GetSessionToken&Version=2011-06-15' \$AWS_ENDPOINT_URL/"
-    t=("${M[@]}")
+    # In turn, one run of each after the other: the three differ by a few
+    # milliseconds, less than the load of a shared machine moves them.
+    mapfile -t t < <(python3 "$root/benches/interleave.py" "$fast_runs" 2 \
+        "$(cmd fresh-prepare "$forget_code")" \
+        "$(cmd fresh-awsesh 'eval "$("$BIN" login --force --token-code 123456 --shell bash)"')" \
+        "$(cmd fresh-floor 'eval "$("$FLOOR" '"$serial"' 123456)"')" \
+        "$(cmd fresh-curl "curl -s -o /dev/null -d 'Action=GetSessionToken&Version=2011-06-15' \$AWS_ENDPOINT_URL/")")
+    ((${#t[@]} == 3)) || exit 1
     awsesh_fresh=${t[0]}
     bench fresh-team "$slow_runs" 1 "" \
         'eval "$(python3 '"$root"'/benches/team_flow.py '"$work"'/mfa-arn <<<123456 2>/dev/null)"'
@@ -252,7 +256,7 @@ fi
 # --- per prompt, and the wrapper ---------------------------------------------------------
 if want shell; then
     say "per prompt and per wrapped call, bash zsh fish"
-    shell_env=(N="$(pick 20000 5000)" N_FISH="$(pick 2000 500)" N_FORKING="$(pick 200 60)" ROUNDS="$(pick 5 3)")
+    shell_env=(N="$(pick 5000 2000)" N_FISH="$(pick 500 200)" N_FORKING="$(pick 100 40)" ROUNDS="$(pick 5 3)")
     eval "$login"
     env "${shell_env[@]}" bash "$root/benches/shell.sh" >"$work/shell-cached.tsv"
     "$BIN" logout 2>/dev/null
@@ -283,8 +287,11 @@ fi
 if want startup; then
     say "start-up against /bin/true"
     eval "$login"
-    bench_n startup "$(pick 500 150)" /bin/true "$BIN prompt" "$BIN env" \
-        "$BIN status" "$BIN --version" "$BIN hook-sync --shell bash --profile default"
+    # One after the other, in turn, so that a change of load hits them alike.
+    mapfile -t M < <(python3 "$root/benches/interleave.py" "$(pick 500 150)" 20 "" /bin/true \
+        "$BIN prompt" "$BIN env" "$BIN status" "$BIN --version" \
+        "$BIN hook-sync --shell bash --profile default")
+    ((${#M[@]} == 6)) || exit 1
     t=("${M[@]}")
     i=1
     for c in prompt env status --version "hook-sync"; do
