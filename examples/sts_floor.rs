@@ -34,7 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .send()
             .await
     })?;
-    let c = credentials.credentials().ok_or("no credentials in the answer")?;
+    let c = credentials
+        .credentials()
+        .ok_or("no credentials in the answer")?;
     println!("export AWS_ACCESS_KEY_ID='{}'", c.access_key_id());
     println!("export AWS_SECRET_ACCESS_KEY='{}'", c.secret_access_key());
     println!("export AWS_SESSION_TOKEN='{}'", c.session_token());
