@@ -1,61 +1,238 @@
 #!/usr/bin/env bash
-# Cost of the prompt hook per prompt, steady state (a fresh session cached,
-# nothing changed since the last prompt), against a no-op function, in bash,
-# zsh and fish; and the forks it makes, counted with strace when present.
-# Expects the environment benches/run.sh sets up (a logged-in session).
+# shellcheck disable=SC2016 # shell code for other shells, expanded there
+# Per prompt and per wrapped call, inside bash, zsh and fish, in the state of
+# the store that benches/run.sh set up (a session cached, none, expired):
+#
+#   prompt_ns    SHELL TOOL  ns per prompt above a no-op function (TOOL: awsesh,
+#                            direnv) or the no-op function itself (bare)
+#   prompt_forks SHELL TOOL  processes started per prompt
+#   wrap_ns      SHELL TOOL  ns per call of the wrapped command (awsesh) above
+#                            calling it directly (direct: that call itself)
+#   wrap_forks   SHELL TOOL  processes started per call beyond a direct call
+#
+# one tab-separated line each on stdout. bash and zsh time their loops with
+# their own clock (EPOCHREALTIME); fish has none, so its loops are timed from
+# outside, the same fish started with a no-op loop and with the hook loop,
+# and the difference divided by the number of calls. The wrapped command is
+# `true` (`awsesh init SHELL --cmd true`), called with arguments so that the
+# wrapper takes its session path: bash's `command true` is the builtin, zsh
+# and fish run /usr/bin/true. Forks are counted with strace: 101 calls minus
+# 1 call, divided by 100; threads are not counted.
+#
+#   BIN=target/release/awsesh N=20000 ROUNDS=5 TOOLS="awsesh bare direnv" bash benches/shell.sh
 set -euo pipefail
 BIN=${BIN:?path to awsesh}
-N=${N:-20000}
+N=${N:-20000}             # hook calls per bash/zsh loop
+N_FORKING=${N_FORKING:-200} # per loop for a hook that starts a process
+N_FISH=${N_FISH:-2000}
+ROUNDS=${ROUNDS:-5}
+TOOLS=${TOOLS:-awsesh bare direnv}
+WRAP=${WRAP:-1}
+export BIN
 
-bash_loop='
-eval "$("$BIN" init bash)"; _awsesh_hook
-noop() { return $?; }
-t0=$EPOCHREALTIME; for ((i = 0; i < N; i++)); do noop; done; t1=$EPOCHREALTIME
-for ((i = 0; i < N; i++)); do _awsesh_hook; done; t2=$EPOCHREALTIME
-hook=$(( (${t2/./} - ${t1/./}) * 1000 / N )); base=$(( (${t1/./} - ${t0/./}) * 1000 / N ))
-printf "bash  hook %d ns/prompt, no-op %d ns, overhead %d ns  [%s]\n" "$hook" "$base" "$((hook - base))" "$AWSESH_PROMPT_SEGMENT"
-'
-zsh_loop='
-eval "$("$BIN" init zsh)"; _awsesh_hook
-zmodload zsh/datetime
-noop() { return $?; }
-t0=$EPOCHREALTIME; for ((i = 0; i < N; i++)); do noop; done; t1=$EPOCHREALTIME
-for ((i = 0; i < N; i++)); do _awsesh_hook; done; t2=$EPOCHREALTIME
-printf "zsh   hook %d ns/prompt, no-op %d ns, overhead %d ns  [%s]\n" $(( (t2 - t1) * 1e9 / N )) $(( (t1 - t0) * 1e9 / N )) $(( ((t2 - t1) - (t1 - t0)) * 1e9 / N )) "$AWSESH_PROMPT_SEGMENT"
-'
-fish_loop='
-$BIN init fish | source; _awsesh_hook
-function noop; return $status; end
-set n (math "$N / 20")
-set t0 (date +%s%N); for i in (seq $n); noop; end; set t1 (date +%s%N)
-for i in (seq $n); _awsesh_hook; end; set t2 (date +%s%N)
-printf "fish  hook %d ns/prompt, no-op %d ns, overhead %d ns\n" (math "($t2 - $t1) / $n") (math "($t1 - $t0) / $n") (math "(($t2 - $t1) - ($t1 - $t0)) / $n")
-true
-'
-export BIN N
-bash --norc --noprofile -i -c "$bash_loop" 2>/dev/null || echo "bash loop failed"
-if command -v zsh >/dev/null; then zsh -f -i -c "$zsh_loop" 2>/dev/null || echo "zsh loop failed"; fi
-if command -v fish >/dev/null; then fish --no-config -i -c "$fish_loop" 2>/dev/null || echo "fish loop failed"; fi
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'; }
 
-if command -v strace >/dev/null; then
-    count_forks() { # shell, script
-        strace -f -qq -e trace=clone,clone3,fork,vfork -o /dev/stdout "$@" 2>/dev/null | grep -c -E 'clone|fork' || true
-    }
-    for_n=100
-    echo "forks for $for_n prompts (after init):"
-    base=$(count_forks bash --norc --noprofile -i -c 'eval "$("$BIN" init bash)"; _awsesh_hook')
-    all=$(count_forks bash --norc --noprofile -i -c 'eval "$("$BIN" init bash)"; _awsesh_hook; for ((i = 0; i < '$for_n'; i++)); do _awsesh_hook; done')
-    echo "  bash: $((all - base))"
-    base=$(count_forks zsh -f -i -c 'eval "$("$BIN" init zsh)"; _awsesh_hook')
-    all=$(count_forks zsh -f -i -c 'eval "$("$BIN" init zsh)"; _awsesh_hook; for ((i = 0; i < '$for_n'; i++)); do _awsesh_hook; done')
-    echo "  zsh:  $((all - base))"
-    base=$(count_forks bash --norc --noprofile -i -c 'eval "$("$BIN" init bash)"; _awsesh_hook')
-    # The wrapper around a builtin (`--cmd true`), so any fork is the wrapper's own.
-    base=$(count_forks bash --norc --noprofile -i -c 'eval "$("$BIN" init bash --cmd true)"; _awsesh_hook')
-    all=$(count_forks bash --norc --noprofile -i -c 'eval "$("$BIN" init bash --cmd true)"; _awsesh_hook; for ((i = 0; i < '$for_n'; i++)); do true; done')
-    echo "  bash wrapper with a fresh session, $for_n calls: $((all - base))"
-    base=$(count_forks zsh -f -i -c 'eval "$("$BIN" init zsh --cmd true)"; _awsesh_hook')
-    all=$(count_forks zsh -f -i -c 'eval "$("$BIN" init zsh --cmd true)"; _awsesh_hook; for ((i = 0; i < '$for_n'; i++)); do true; done')
-    # zsh's `command` always runs the external binary: one fork per call is the command's own.
-    echo "  zsh wrapper with a fresh session, $for_n calls, beyond the command's own fork: $((all - base - for_n))"
-fi
+# The lines that load TOOL's hook in SHELL and the name of the hook function.
+setup() { # shell tool
+    case $1:$2 in
+    bash:awsesh) echo 'eval "$("$BIN" init bash)"; hook=_awsesh_hook' ;;
+    zsh:awsesh) echo 'eval "$("$BIN" init zsh)"; hook=_awsesh_hook' ;;
+    fish:awsesh) echo '$BIN init fish | source' ;;
+    bash:direnv) echo 'eval "$(direnv hook bash)"; hook=_direnv_hook' ;;
+    zsh:direnv) echo 'eval "$(direnv hook zsh)"; hook=_direnv_hook' ;;
+    fish:direnv) echo 'direnv hook fish | source' ;;
+    bash:bare | zsh:bare) echo 'hook=noop' ;;
+    fish:bare) echo 'true' ;;
+    esac
+}
+fish_hook() {
+    case $1 in awsesh) echo _awsesh_hook ;; direnv) echo __direnv_export_eval ;; bare) echo noop ;; esac
+}
+
+run_shell() { # shell script
+    case $1 in
+    bash) bash --norc --noprofile -i -c "$2" 2>/dev/null ;;
+    zsh) zsh -f -i -c "$2" 2>/dev/null ;;
+    fish) fish --no-config -i -c "$2" 2>/dev/null ;;
+    esac
+}
+
+# bash and zsh: ROUNDS lines of "no-op ns, hook ns" per call, by the shell's clock.
+loop_script() { # shell tool n
+    local clock='${t1/./} - ${t0/./}' clock2='${t2/./} - ${t1/./}'
+    if [[ $1 == zsh ]]; then
+        clock='(t1 - t0) * 1000000' clock2='(t2 - t1) * 1000000'
+        printf 'zmodload zsh/datetime\n'
+    fi
+    cat <<EOF
+noop() { return \$?; }
+$(setup "$1" "$2")
+\$hook
+for ((r = 0; r < $ROUNDS; r++)); do
+    t0=\$EPOCHREALTIME; for ((i = 0; i < $3; i++)); do noop; done; t1=\$EPOCHREALTIME
+    for ((i = 0; i < $3; i++)); do \$hook; done; t2=\$EPOCHREALTIME
+    printf '%d %d\n' \$(( ($clock) * 1000 / $3 )) \$(( ($clock2) * 1000 / $3 ))
+done
+EOF
+}
+
+fish_script() { # tool calls function
+    printf 'function noop; return $status; end\n%s\n%s\n' "$(setup fish "$1")" "$(fish_hook "$1")"
+    printf 'for i in (seq %d); %s; end\n' "$2" "$3"
+}
+
+# fish: the hook loop's time minus the no-op loop's, per call, median of ROUNDS.
+fish_ns() { # tool n
+    local noop hook i t0 t1 t2 diffs=()
+    noop=$(fish_script "$1" "$2" noop)
+    hook=$(fish_script "$1" "$2" "$(fish_hook "$1")")
+    for ((i = 0; i < ROUNDS; i++)); do
+        t0=${EPOCHREALTIME/./}
+        run_shell fish "$noop"
+        t1=${EPOCHREALTIME/./}
+        run_shell fish "$hook"
+        t2=${EPOCHREALTIME/./}
+        diffs+=("$(((t2 - t1) - (t1 - t0)))")
+    done
+    echo $(($(printf '%s\n' "${diffs[@]}" | median) * 1000 / $2))
+}
+
+prompt_ns() { # shell tool
+    local n=$N out
+    [[ $2 == direnv ]] && n=$N_FORKING
+    if [[ $1 == fish ]]; then
+        n=$N_FISH
+        [[ $2 == direnv ]] && n=$((N_FORKING / 2))
+        if [[ $2 == bare ]]; then
+            # The no-op loop against an empty loop: the cost of a function call.
+            local empty noop t0 t1 t2 i diffs=()
+            empty=$(printf 'for i in (seq %d); end\n' "$n")
+            noop=$(fish_script bare "$n" noop)
+            for ((i = 0; i < ROUNDS; i++)); do
+                t0=${EPOCHREALTIME/./}
+                run_shell fish "$empty"
+                t1=${EPOCHREALTIME/./}
+                run_shell fish "$noop"
+                t2=${EPOCHREALTIME/./}
+                diffs+=("$(((t2 - t1) - (t1 - t0)))")
+            done
+            echo $(($(printf '%s\n' "${diffs[@]}" | median) * 1000 / n))
+            return
+        fi
+        fish_ns "$2" "$n"
+        return
+    fi
+    out=$(run_shell "$1" "$(loop_script "$1" "$2" "$n")")
+    if [[ $2 == bare ]]; then
+        awk '{ print $1 }' <<<"$out" | median
+    else
+        awk '{ print $2 - $1 }' <<<"$out" | median
+    fi
+}
+
+# Processes started by COMMAND...: clones that are not threads (direnv, in
+# Go, starts threads of its own).
+count_forks() {
+    strace -f -qq -e trace=clone,clone3,fork,vfork -o /dev/stdout "$@" 2>/dev/null |
+        grep -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' | grep -c -v CLONE_THREAD || true
+}
+
+forks_per_call() { # shell setup body
+    local one many shell=$1
+    local -a cmd
+    case $shell in
+    bash) cmd=(bash --norc --noprofile -i -c) ;;
+    zsh) cmd=(zsh -f -i -c) ;;
+    fish) cmd=(fish --no-config -i -c) ;;
+    esac
+    if [[ $shell == fish ]]; then
+        one=$(count_forks "${cmd[@]}" "$2; for i in (seq 1); $3; end")
+        many=$(count_forks "${cmd[@]}" "$2; for i in (seq 101); $3; end")
+    else
+        one=$(count_forks "${cmd[@]}" "$2; for ((i = 0; i < 1; i++)); do $3; done")
+        many=$(count_forks "${cmd[@]}" "$2; for ((i = 0; i < 101; i++)); do $3; done")
+    fi
+    awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }'
+}
+
+prompt_forks() { # shell tool
+    local setup_lines hook
+    setup_lines=$(setup "$1" "$2")
+    if [[ $1 == fish ]]; then
+        hook=$(fish_hook "$2")
+        setup_lines="function noop; return \$status; end; $setup_lines; $hook"
+    else
+        hook='$hook'
+        setup_lines="noop() { return \$?; }; $setup_lines; \$hook"
+    fi
+    forks_per_call "$1" "$setup_lines" "$hook"
+}
+
+# The wrapper around `true` with a fresh session against `command true`.
+wrap_ns() { # shell
+    local init n=$N
+    [[ $1 == bash ]] || n=$N_FORKING
+    if [[ $1 == fish ]]; then
+        n=$((N_FORKING))
+        local direct wrapped t0 t1 t2 i diffs=() base=()
+        init='$BIN init fish --cmd true | source; _awsesh_hook'
+        direct=$(printf '%s\nfor i in (seq %d); command true s3 ls; end\n' "$init" "$n")
+        wrapped=$(printf '%s\nfor i in (seq %d); true s3 ls; end\n' "$init" "$n")
+        for ((i = 0; i < ROUNDS; i++)); do
+            t0=${EPOCHREALTIME/./}
+            run_shell fish "$direct"
+            t1=${EPOCHREALTIME/./}
+            run_shell fish "$wrapped"
+            t2=${EPOCHREALTIME/./}
+            diffs+=("$(((t2 - t1) - (t1 - t0)))")
+            base+=("$((t1 - t0))")
+        done
+        printf 'wrap_ns\tfish\tawsesh\t%s\n' $(($(printf '%s\n' "${diffs[@]}" | median) * 1000 / n))
+        printf 'wrap_ns\tfish\tdirect\t%s\n' $(($(printf '%s\n' "${base[@]}" | median) * 1000 / n))
+        return
+    fi
+    local clock='${t1/./} - ${t0/./}' clock2='${t2/./} - ${t1/./}' pre=''
+    if [[ $1 == zsh ]]; then
+        clock='(t1 - t0) * 1000000' clock2='(t2 - t1) * 1000000'
+        pre='zmodload zsh/datetime'
+    fi
+    local out
+    out=$(run_shell "$1" "$pre
+eval \"\$(\"\$BIN\" init $1 --cmd true)\"; _awsesh_hook
+for ((r = 0; r < $ROUNDS; r++)); do
+    t0=\$EPOCHREALTIME; for ((i = 0; i < $n; i++)); do \\command true s3 ls; done; t1=\$EPOCHREALTIME
+    for ((i = 0; i < $n; i++)); do true s3 ls; done; t2=\$EPOCHREALTIME
+    printf '%d %d\n' \$(( ($clock) * 1000 / $n )) \$(( ($clock2) * 1000 / $n ))
+done")
+    printf 'wrap_ns\t%s\tawsesh\t%s\n' "$1" "$(awk '{ print $2 - $1 }' <<<"$out" | median)"
+    printf 'wrap_ns\t%s\tdirect\t%s\n' "$1" "$(awk '{ print $1 }' <<<"$out" | median)"
+}
+
+wrap_forks() { # shell
+    local init direct wrapped
+    case $1 in
+    fish) init='$BIN init fish --cmd true | source; _awsesh_hook' ;;
+    *) init="eval \"\$(\"\$BIN\" init $1 --cmd true)\"; _awsesh_hook" ;;
+    esac
+    direct=$(forks_per_call "$1" "$init" "command true s3 ls")
+    wrapped=$(forks_per_call "$1" "$init" "true s3 ls")
+    awk -v a="$direct" -v b="$wrapped" 'BEGIN { printf "%g\n", b - a }'
+}
+
+shells=(bash)
+command -v zsh >/dev/null && shells+=(zsh)
+command -v fish >/dev/null && shells+=(fish)
+for sh in "${shells[@]}"; do
+    for tool in $TOOLS; do
+        printf 'prompt_ns\t%s\t%s\t%s\n' "$sh" "$tool" "$(prompt_ns "$sh" "$tool")"
+        if command -v strace >/dev/null && [[ $tool != bare ]]; then
+            printf 'prompt_forks\t%s\t%s\t%s\n' "$sh" "$tool" "$(prompt_forks "$sh" "$tool")"
+        fi
+    done
+    if [[ $WRAP == 1 ]]; then
+        wrap_ns "$sh"
+        if command -v strace >/dev/null; then
+            printf 'wrap_forks\t%s\tawsesh\t%s\n' "$sh" "$(wrap_forks "$sh")"
+        fi
+    fi
+done

@@ -11,6 +11,7 @@ mod discovery;
 mod duration;
 mod enroll;
 mod error;
+mod fast;
 mod iam;
 mod ini_edit;
 mod keys;
@@ -40,8 +41,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     cmd::completions::serve_if_asked();
-    let cli = cli::Cli::parse();
-    match cmd::run(cli.command) {
+    let command = match fast::parse(std::env::args_os()) {
+        Some(fast::Parsed::Version) => {
+            let _ = cmd::emit(&fast::version_text());
+            return ExitCode::SUCCESS;
+        }
+        Some(fast::Parsed::Command(command)) => command,
+        None => cli::Cli::parse().command,
+    };
+    match cmd::run(command) {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
