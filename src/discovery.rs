@@ -152,10 +152,10 @@ pub async fn device_for(
         }),
         [one] => {
             remember(&profile.name, &keys.access_key_id, one);
-            eprintln!(
-                "awsesh: found MFA device {one} for profile {} through IAM; pin it by adding `mfa_serial = {one}` to [{section}] in {config}",
+            crate::text::say(&format!(
+                "found MFA device {one} for profile {} through IAM; pin it by adding `mfa_serial = {one}` to [{section}] in {config}",
                 printable(&profile.name)
-            );
+            ));
             Ok((one.clone(), false))
         }
         several => Err(Error::SeveralMfaDevices {

@@ -51,19 +51,19 @@ pub fn report(profile: &str, outcome: &Outcome) {
     let config = crate::profile::config_path();
     let section = crate::discovery::section_of(&printable(profile));
     match outcome {
-        Outcome::AlreadyPinned(serial) => eprintln!(
-            "awsesh: profile {} already uses MFA device {serial}; nothing to do",
+        Outcome::AlreadyPinned(serial) => crate::text::say(&format!(
+            "profile {} already uses MFA device {serial}; nothing to do",
             printable(profile)
-        ),
-        Outcome::Pinned(serial) => eprintln!(
-            "awsesh: your IAM user already has MFA device {serial}; pinned it as mfa_serial in [{section}] of {}",
+        )),
+        Outcome::Pinned(serial) => crate::text::say(&format!(
+            "your IAM user already has MFA device {serial}; pinned it as mfa_serial in [{section}] of {}",
             config.display()
-        ),
-        Outcome::Enrolled(serial) => eprintln!(
-            "awsesh: MFA device {serial} is enabled and pinned as mfa_serial in [{section}] of {}; `awsesh login --profile {}` asks for its codes from now on",
+        )),
+        Outcome::Enrolled(serial) => crate::text::say(&format!(
+            "MFA device {serial} is enabled and pinned as mfa_serial in [{section}] of {}; `awsesh login --profile {}` asks for its codes from now on",
             config.display(),
             printable(profile)
-        ),
+        )),
     }
 }
 

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
-            eprintln!("awsesh: {}", crate::text::printable(&err.to_string()));
+            crate::text::say(&err.to_string());
             ExitCode::from(err.exit_code())
         }
     }

@@ -32,6 +32,9 @@ pub const DEFAULT_MARGIN_SECS: u64 = 300;
 /// expiry): a session inside this window is renewed before it is served.
 pub const SERVE_WINDOW_SECS: u64 = 900;
 
+/// How long a failed refresh makes other terminals fail fast after it.
+const FAILURE_SHARED_SECS: i64 = 10;
+
 /// Seconds before expiry at which a session counts as stale:
 /// `AWSESH_REFRESH_MARGIN` (e.g. `10m` or `600`), default 5 minutes. An
 /// invalid value is refused rather than silently replaced.
@@ -230,10 +233,21 @@ impl Protocol<'_> {
         })?;
         cancel::check()?;
 
-        if waited {
-            if let Some(reason) = self.store.failure_since(name, wait_started)? {
-                return Err(Error::PeerFailed(reason));
+        // A failure shared with the queue: anyone who waited through it, and
+        // for a short while anyone on another terminal who came just after
+        // (started with the others, but later to the lock) — so one
+        // terminal prompts, not each in turn.
+        if let Some(failure) = self.store.last_failure(name)? {
+            let shared = if waited {
+                failure.at >= wait_started
+            } else {
+                failure.other_terminal && failure.at >= now().unix_timestamp() - FAILURE_SHARED_SECS
+            };
+            if shared {
+                return Err(Error::PeerFailed(failure.reason));
             }
+        }
+        if waited {
             if let Some(session) = self.store.load(name)? {
                 let replaced = seen.is_none_or(|old| {
                     old.credentials.access_key_id != session.credentials.access_key_id

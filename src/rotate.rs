@@ -315,11 +315,11 @@ pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
         }),
     };
     let new_id = rotate(&live, slot.as_ref(), &old, &user, &Timing::from_env())?;
-    eprintln!(
-        "awsesh: rotated the key of profile {p}: the new key {new_id} is in {} and works; the old key {} is deleted",
+    crate::text::say(&format!(
+        "rotated the key of profile {p}: the new key {new_id} is in {} and works; the old key {} is deleted",
         slot.describe(),
         old.access_key_id
-    );
+    ));
     Ok(())
 }
 

@@ -7,6 +7,15 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Writes `awsesh: LINE` on stderr in one write, so that it is never cut
+/// into by another process writing to the same terminal; control characters
+/// from names in config files are shown as `?`.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let text = format!("awsesh: {}\n", printable(line));
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// POSIX single quotes: nothing is special inside, and `'` becomes `'\''`.
 pub fn posix_quoted(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);

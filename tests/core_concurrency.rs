@@ -186,3 +186,40 @@ fn ctrl_c_while_waiting_for_another_terminal_stops_only_the_waiter() {
         1
     );
 }
+
+/// A terminal that reaches the lock just after another terminal's refresh
+/// failed (STS answering 500) is told so at once instead of asking for a
+/// code that would fail the same way.
+#[test]
+fn a_terminal_arriving_just_after_a_failed_refresh_fails_fast_without_prompting() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let body = "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>\
+                <Message>down</Message></Error></ErrorResponse>";
+    let sts = support::net::Canned::start(Some(support::net::Canned::http(
+        "500 Internal Server Error",
+        body,
+    )));
+    let env = [("AWS_ENDPOINT_URL", sts.url.as_str())];
+    let mut first = spawn_pty(&sandbox, &["login"], &env);
+    first.expect("MFA code").unwrap();
+    first.send_line("135246").unwrap();
+    first.expect("InternalFailure").unwrap();
+    let requests = sts.requests();
+
+    // Another terminal (the first one's stays open, so its name is not
+    // reused by the second).
+    let second = spawn_pty(&sandbox, &["login"], &env);
+    let (status, output) = finish_pty(second);
+    assert_eq!(status, 1, "{output}");
+    assert!(
+        output.contains("refresh of this session just failed")
+            && output.contains("InternalFailure"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("MFA code"),
+        "asked for a code in turn: {output}"
+    );
+    assert_eq!(sts.requests(), requests, "the second terminal sent nothing");
+}

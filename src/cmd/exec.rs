@@ -17,8 +17,8 @@ use crate::store::{Store, file};
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
     let Some((program, rest)) = args.command.split_first() else {
-        eprintln!(
-            "awsesh: no command given; usage: awsesh exec [--profile P] [--server] CMD [ARGS…]"
+        crate::text::say(
+            "no command given; usage: awsesh exec [--profile P] [--server] CMD [ARGS…]",
         );
         return Ok(ExitCode::from(2));
     };

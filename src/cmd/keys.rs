@@ -106,26 +106,26 @@ pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
     let p = printable(profile);
     if migrate {
         for path in files::remove(profile)? {
-            eprintln!(
-                "awsesh: removed the key lines of profile {p} from {}",
+            crate::text::say(&format!(
+                "removed the key lines of profile {p} from {}",
                 path.display()
-            );
+            ));
         }
     } else {
         files::ensure_profile_exists(profile)?;
         if let Some(plain) = files::find(profile)? {
-            eprintln!(
-                "awsesh: {} still holds a plaintext key ({}) for profile {p}, which awsesh no longer uses; delete its lines",
+            crate::text::say(&format!(
+                "{} still holds a plaintext key ({}) for profile {p}, which awsesh no longer uses; delete its lines",
                 plain.path.display(),
                 plain.access_key_id
-            );
+            ));
         }
     }
-    eprintln!(
-        "awsesh: the key {} of {} is in the OS keyring for profile {p}; awsesh uses it for every session of {p}",
+    crate::text::say(&format!(
+        "the key {} of {} is in the OS keyring for profile {p}; awsesh uses it for every session of {p}",
         keys.access_key_id,
         printable(&arn)
-    );
+    ));
     Ok(())
 }
 
@@ -169,7 +169,7 @@ fn list() -> Result<ExitCode> {
     }
     crate::cmd::emit(&out)?;
     if let Some(why) = problem {
-        eprintln!("awsesh: {why}");
+        crate::text::say(&why.to_string());
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -189,10 +189,10 @@ fn remove(args: ProfileArgs) -> Result<ExitCode> {
         ))
     })?;
     index::remove(&profile)?;
-    eprintln!(
-        "awsesh: removed the key {} of profile {p} from the OS keyring; the key is still active in IAM: delete it there unless you keep it elsewhere",
+    crate::text::say(&format!(
+        "removed the key {} of profile {p} from the OS keyring; the key is still active in IAM: delete it there unless you keep it elsewhere",
         entry.access_key_id
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -35,11 +35,11 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
     } else {
         "started"
     };
-    eprintln!(
-        "awsesh: session for profile {} {verb}: {left} left, until {}",
+    crate::text::say(&format!(
+        "session for profile {} {verb}: {left} left, until {}",
         crate::text::printable(&profile),
         crate::cmd::status::local_time(session.expiration)
-    );
+    ));
     if let Some(format) = args.shell {
         crate::cmd::emit(&crate::output::session_text(format, &store, &session)?)?;
     }

@@ -14,22 +14,24 @@ pub fn run(args: LogoutArgs) -> Result<ExitCode> {
         let (profiles, others) = store.remove_all()?;
         for profile in &profiles {
             let name = crate::text::printable(profile);
-            eprintln!("awsesh: logged out of profile {name}");
+            crate::text::say(&format!("logged out of profile {name}"));
         }
         if others > 0 {
-            eprintln!("awsesh: removed {others} unusable or leftover session files");
+            crate::text::say(&format!(
+                "removed {others} unusable or leftover session files"
+            ));
         }
         if profiles.is_empty() && others == 0 {
-            eprintln!("awsesh: no sessions");
+            crate::text::say("no sessions");
         }
         profiles
     } else {
         let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
         let name = crate::text::printable(&profile);
         if store.remove(&profile)? {
-            eprintln!("awsesh: logged out of profile {name}");
+            crate::text::say(&format!("logged out of profile {name}"));
         } else {
-            eprintln!("awsesh: no session for profile {name}");
+            crate::text::say(&format!("no session for profile {name}"));
         }
         vec![profile]
     };

@@ -22,15 +22,15 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     keys_step(&profile, tty.as_mut())?;
     mfa_step(&profile)?;
     shell_step(tty.as_mut())?;
-    eprintln!(
-        "awsesh: setup of profile {} done; in a new shell, `aws` asks for the MFA code by itself",
+    crate::text::say(&format!(
+        "setup of profile {} done; in a new shell, `aws` asks for the MFA code by itself",
         printable(&profile)
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 fn step(text: &str) {
-    eprintln!("awsesh: {text}");
+    crate::text::say(text);
 }
 
 /// A yes/no question on the terminal; Enter means yes.

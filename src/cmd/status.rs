@@ -220,7 +220,7 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
         return Ok(state.exit_code());
     }
     let Some(s) = entry.session.as_ref().filter(|_| state != State::NotAwsesh) else {
-        eprintln!("awsesh: {}", printable(&no_session_error(name).to_string()));
+        crate::text::say(&printable(&no_session_error(name).to_string()).to_string());
         return Ok(state.exit_code());
     };
     let mut out = String::new();
@@ -238,18 +238,18 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
     out.push_str(&crate::server::registry::describe(&store, Some(name)));
     crate::cmd::emit(&out)?;
     if state == State::Expired {
-        eprintln!(
-            "awsesh: the session of profile `{}` has expired; start a new one with `awsesh login --profile {}`",
+        crate::text::say(&format!(
+            "the session of profile `{}` has expired; start a new one with `awsesh login --profile {}`",
             printable(name),
             crate::text::shell_word(name)
-        );
+        ));
     }
     if !entry.configured {
-        eprintln!(
-            "awsesh: profile `{}` is no longer in the AWS config files; `awsesh logout --profile {}` forgets its session",
+        crate::text::say(&format!(
+            "profile `{}` is no longer in the AWS config files; `awsesh logout --profile {}` forgets its session",
             printable(name),
             crate::text::shell_word(name)
-        );
+        ));
     }
     Ok(state.exit_code())
 }
@@ -281,8 +281,8 @@ fn all(as_json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        eprintln!(
-            "awsesh: no profiles in the AWS config files and no sessions; add one with `aws configure`"
+        crate::text::say(
+            "no profiles in the AWS config files and no sessions; add one with `aws configure`",
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -37,10 +37,10 @@ pub fn prepare() -> Result<PathBuf> {
             fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
                 .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))?;
             if fallback {
-                eprintln!(
-                    "awsesh: warning: XDG_RUNTIME_DIR is not set; keeping sessions in {}",
+                crate::text::say(&format!(
+                    "warning: XDG_RUNTIME_DIR is not set; keeping sessions in {}",
                     path.display()
-                );
+                ));
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

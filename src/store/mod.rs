@@ -19,6 +19,24 @@ use session::Session;
 const SESSION_EXT: &str = "session";
 const SESSION_SUFFIX: &str = ".session";
 
+/// A failed refresh, as recorded for the terminals queued behind it.
+pub struct Failure {
+    /// Epoch seconds.
+    pub at: i64,
+    /// Recorded from another terminal than the one this process runs on
+    /// (false when either has none: then nothing tells them apart).
+    pub other_terminal: bool,
+    pub reason: String,
+}
+
+/// This process's terminal as one word, `-` without one.
+fn terminal_word() -> String {
+    crate::terminal::tty_name()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join("_"))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "-".to_string())
+}
+
 pub struct Store {
     dir: PathBuf,
 }
@@ -178,7 +196,8 @@ impl Store {
         Ok(sessions)
     }
 
-    /// Records that a prompt failed, for waiters queued on the lock.
+    /// Records that a refresh failed, for the terminals queued behind it:
+    /// when, from which terminal (`-` for none), and why.
     pub fn record_failure(&self, profile: &str, reason: &str) -> Result<()> {
         let now = crate::clock::now_epoch();
         let reason: String = reason
@@ -186,24 +205,29 @@ impl Store {
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
+        let tty = terminal_word();
         file::write_atomic(
             &self.fail_path(profile)?,
-            format!("{now} {reason}").as_bytes(),
+            format!("{now} {tty} {reason}").as_bytes(),
         )
     }
 
-    /// A failure recorded at or after `since` (epoch seconds), if any.
-    pub fn failure_since(&self, profile: &str, since: i64) -> Result<Option<String>> {
+    /// The last recorded failure, if it is readable.
+    pub fn last_failure(&self, profile: &str) -> Result<Option<Failure>> {
         let Some(bytes) = file::read(&self.fail_path(profile)?).ok().flatten() else {
             return Ok(None);
         };
         let text = String::from_utf8_lossy(&bytes);
-        let (at, reason) = text.split_once(' ').unwrap_or((&text, ""));
-        Ok(at
-            .parse::<i64>()
-            .ok()
-            .filter(|at| *at >= since)
-            .map(|_| reason.to_string()))
+        let mut parts = text.splitn(3, ' ');
+        let (Some(at), Some(tty), Some(reason)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let mine = terminal_word();
+        Ok(at.parse::<i64>().ok().map(|at| Failure {
+            at,
+            other_terminal: tty != "-" && mine != "-" && tty != mine,
+            reason: reason.to_string(),
+        }))
     }
 
     pub fn clear_failure(&self, profile: &str) -> Result<()> {
