@@ -201,8 +201,9 @@ impl Document {
         let (kinds, _, inside) = self.layout(profile);
         kinds
             .iter()
+            .zip(&inside)
             .enumerate()
-            .filter(|(i, k)| inside[*i] && matches!(k, Kind::Property(name) if name == key))
+            .filter(|(_, (k, inside))| **inside && matches!(k, Kind::Property(name) if name == key))
             .map(|(i, _)| i)
             .collect()
     }
@@ -210,7 +211,7 @@ impl Document {
     /// The value aws-config sees for `key` in the profile (the last one wins).
     pub fn get(&self, profile: &str, key: &str) -> Option<String> {
         let index = *self.property_lines(profile, key).last()?;
-        let text = prepare(&self.lines[index].text, true);
+        let text = prepare(&self.lines.get(index)?.text, true);
         text.split_once('=')
             .map(|(_, v)| v.trim_matches(WHITESPACE).to_string())
     }
@@ -255,8 +256,9 @@ impl Document {
         let existing = self.property_lines(profile, key);
         if !existing.is_empty() {
             for index in existing {
-                let line = &mut self.lines[index];
-                line.text = replace_value(&line.text, value);
+                if let Some(line) = self.lines.get_mut(index) {
+                    line.text = replace_value(&line.text, value);
+                }
             }
             return Ok(());
         }
@@ -270,11 +272,12 @@ impl Document {
             // After the section's last property or continuation line, so
             // comments and blank lines before the next section stay there.
             let mut at = header + 1;
-            for i in header + 1..kinds.len() {
-                if !inside[i] {
+            let after = kinds.iter().zip(&inside).enumerate().skip(header + 1);
+            for (i, (kind, inside)) in after {
+                if !inside {
                     break;
                 }
-                if matches!(kinds[i], Kind::Property(_) | Kind::Continuation) {
+                if matches!(kind, Kind::Property(_) | Kind::Continuation) {
                     at = i + 1;
                 }
             }
@@ -332,8 +335,10 @@ impl Document {
 
     /// Inserts a line; the line before it gets a newline if it had none.
     fn insert_line(&mut self, at: usize, line: Line) {
-        if at > 0 && self.lines[at - 1].ending.is_empty() {
-            self.lines[at - 1].ending = line.ending.clone();
+        if let Some(before) = at.checked_sub(1).and_then(|i| self.lines.get_mut(i))
+            && before.ending.is_empty()
+        {
+            before.ending = line.ending.clone();
         }
         self.lines.insert(at, line);
     }

@@ -1,4 +1,15 @@
 //! awsesh: parse, dispatch, turn errors into one line and an exit status.
+// No panic reachable from input (files, environment, network, terminal):
+// outside tests, nothing may unwrap, expect, panic or index unchecked.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 mod block;
 mod cancel;

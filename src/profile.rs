@@ -158,9 +158,9 @@ fn default_section_as_the_cli_reads_it(config: &str) -> Option<String> {
         let inside = line.strip_prefix('[')?.split(']').next()?;
         Some(inside.split_whitespace().map(str::to_string).collect())
     };
-    let is_plain = |words: &[String]| words.len() == 1 && words[0] == "default";
+    let is_plain = |words: &[String]| matches!(words, [d] if d == "default");
     let is_prefixed =
-        |words: &[String]| words.len() == 2 && words[0] == "profile" && words[1] == "default";
+        |words: &[String]| matches!(words, [p, d] if p == "profile" && d == "default");
     let defaults: Vec<bool> = config
         .lines()
         .filter_map(header)

@@ -8,7 +8,6 @@
 
 use std::process::ExitCode;
 
-use time::OffsetDateTime;
 
 use crate::cli::{HookSyncArgs, Shell};
 use crate::error::Result;
@@ -39,7 +38,7 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     store.session_path(profile).ok()?;
     let mut lines = Lines::new(shell);
     match store.load(profile) {
-        Ok(Some(session)) if session.seconds_left(OffsetDateTime::now_utc()) > 0 => {
+        Ok(Some(session)) if session.seconds_left(crate::clock::now()) > 0 => {
             lines.session(&session);
         }
         Ok(Some(expired)) => {

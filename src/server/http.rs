@@ -58,7 +58,7 @@ pub fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<Head, R
         }
         match stream.read(&mut chunk) {
             Ok(0) => return Err(ReadError::Gone),
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Ok(n) => buffer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e)
                 if matches!(

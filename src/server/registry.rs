@@ -52,16 +52,13 @@ pub fn companion_path(store: &Store, pid: u32, what: &str) -> PathBuf {
 pub fn register(store: &Store, port: u16, profile: &str, extra: Vec<PathBuf>) -> Result<Entry> {
     let pid = std::process::id();
     let path = entry_path(store, pid);
-    let started = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut value = json!({
+    let value = json!({
         "pid": pid,
         "port": port,
         "profile": profile,
-        "started": started,
+        "started": crate::clock::now_epoch(),
+        "start_ticks": start_ticks(pid),
     });
-    if let Some(ticks) = start_ticks(pid) {
-        value["start_ticks"] = json!(ticks);
-    }
     file::write_atomic(&path, value.to_string().as_bytes())?;
     Ok(Entry { path, extra })
 }
