@@ -8,7 +8,6 @@
 
 use std::process::ExitCode;
 
-
 use crate::cli::{HookSyncArgs, Shell};
 use crate::error::Result;
 use crate::shell::exports::{EXPORTED, Lines};
