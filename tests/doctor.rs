@@ -81,48 +81,6 @@ fn doctor_sees_the_hook_of_the_shell_it_runs_from() {
     }
 }
 
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Creates a virtual MFA device and enables it for `user`; returns its serial.
-fn add_mfa_device(moto: &support::Moto, user: &str) -> String {
-    let device = support::unique_name("dev");
-    // aws CLI v1 insists on writing the QR code somewhere.
-    let outfile = std::env::temp_dir().join(format!("{device}.png"));
-    let out = moto
-        .aws_admin(&[
-            "iam",
-            "create-virtual-mfa-device",
-            "--virtual-mfa-device-name",
-            &device,
-            "--outfile",
-            outfile.to_str().unwrap(),
-            "--bootstrap-method",
-            "QRCodePNG",
-        ])
-        .expect("iam create-virtual-mfa-device");
-    let _ = std::fs::remove_file(&outfile);
-    let serial = json(&out)["VirtualMFADevice"]["SerialNumber"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    moto.aws_admin(&[
-        "iam",
-        "enable-mfa-device",
-        "--user-name",
-        user,
-        "--serial-number",
-        &serial,
-        "--authentication-code1",
-        "123456",
-        "--authentication-code2",
-        "654321",
-    ])
-    .expect("iam enable-mfa-device");
-    serial
-}
-
 /// `doctor` with XDG_CONFIG_HOME in the sandbox; returns (status, stdout).
 fn doctor(sandbox: &Sandbox, extra: &[(&str, &str)]) -> (i32, String) {
     let mut cmd = sandbox.awsesh(&["doctor"]);
@@ -160,7 +118,7 @@ fn doctor_checks_the_mfa_device_through_iam() {
         "{out}"
     );
 
-    let serial = add_mfa_device(moto, &user);
+    let serial = moto.add_mfa_device(&user);
     let (_, out) = doctor(&sandbox, &[]);
     assert!(
         out.contains(&format!(

@@ -219,36 +219,8 @@ fn a_device_left_unenabled_is_reused_or_replaced_with_consent() {
 fn a_device_enabled_elsewhere_is_pinned_without_a_new_one() {
     let Some(moto) = moto() else { return };
     let (sandbox, user) = sandbox_without_device(moto, "[default]\nregion = us-east-1\n");
-    let device = unique_name("phone");
-    let outfile = std::env::temp_dir().join(format!("{device}.png"));
-    let out = moto
-        .aws_admin(&[
-            "iam",
-            "create-virtual-mfa-device",
-            "--virtual-mfa-device-name",
-            &device,
-            "--outfile",
-            outfile.to_str().unwrap(),
-            "--bootstrap-method",
-            "QRCodePNG",
-        ])
-        .unwrap();
-    let _ = fs::remove_file(&outfile);
-    let serial: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let serial = serial["VirtualMFADevice"]["SerialNumber"].as_str().unwrap();
-    moto.aws_admin(&[
-        "iam",
-        "enable-mfa-device",
-        "--user-name",
-        &user,
-        "--serial-number",
-        serial,
-        "--authentication-code1",
-        "123456",
-        "--authentication-code2",
-        "654321",
-    ])
-    .unwrap();
+    let serial = moto.add_mfa_device(&user);
+    let serial = serial.as_str();
     let (code, _, err) = sandbox.run(&["mfa", "enroll"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("already has MFA device"), "{err}");

@@ -17,13 +17,7 @@ use support::{Moto, Sandbox};
 use term::{Sh, Term, shell_command_under, write_rc};
 
 fn setup(sh: Sh) -> Option<&'static Moto> {
-    for tool in [sh.name(), "strace"] {
-        if support::which(tool).is_none() {
-            support::missing(tool);
-            return None;
-        }
-    }
-    support::moto()
+    term::setup(sh, &["strace"])
 }
 
 /// The processes a traced session created, and the programs they ran.
@@ -209,19 +203,7 @@ fn no_fork_in_the_wrapper_with_a_fresh_session(sh: Sh) {
     );
 }
 
-macro_rules! per_shell {
-    ($($name:ident: [$($sh:ident),*];)*) => {
-        $(mod $name {
-            $(#[test]
-            #[allow(non_snake_case)]
-            fn $sh() {
-                super::$name(super::Sh::$sh);
-            })*
-        })*
-    };
-}
-
-per_shell! {
+term::per_shell! {
     no_fork_per_prompt: [Bash, Zsh, Fish];
     no_fork_in_the_wrapper_with_a_fresh_session: [Bash, Zsh, Fish];
 }

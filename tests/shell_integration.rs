@@ -19,15 +19,7 @@ use term::{PROMPT_END, Sh, TIMEOUT, Term, write_rc};
 
 /// moto and the shell, or `None` after saying why the test is skipped.
 fn setup(sh: Sh) -> Option<&'static Moto> {
-    if support::which(sh.name()).is_none() {
-        support::missing(sh.name());
-        return None;
-    }
-    if support::which("aws").is_none() {
-        support::missing("aws (the AWS CLI)");
-        return None;
-    }
-    support::moto()
+    term::setup(sh, &["aws"])
 }
 
 fn caller_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
@@ -569,19 +561,7 @@ fn other_sign_in_profiles_pass_through_as_typed(sh: Sh) {
     assert_eq!(session_token_calls(moto, &sb), 1);
 }
 
-macro_rules! per_shell {
-    ($($name:ident: [$($sh:ident),*];)*) => {
-        $(mod $name {
-            $(#[test]
-            #[allow(non_snake_case)]
-            fn $sh() {
-                super::$name(super::Sh::$sh);
-            })*
-        })*
-    };
-}
-
-per_shell! {
+term::per_shell! {
     first_aws_prompts_then_prompt_shows_12h: [Bash, Zsh, Fish];
     second_shell_runs_aws_without_prompt: [Bash, Zsh, Fish];
     expired_session_prompts_again: [Bash, Zsh, Fish];

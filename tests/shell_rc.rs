@@ -16,15 +16,7 @@ use support::{BIN, Moto, Sandbox};
 use term::{PROMPT_END, Sh, Term, write_rc};
 
 fn setup(sh: Sh) -> Option<&'static Moto> {
-    if support::which(sh.name()).is_none() {
-        support::missing(sh.name());
-        return None;
-    }
-    if support::which("aws").is_none() {
-        support::missing("aws (the AWS CLI)");
-        return None;
-    }
-    support::moto()
+    term::setup(sh, &["aws"])
 }
 
 const AWS: &str = "aws sts get-caller-identity --output json";
@@ -469,19 +461,7 @@ fn default_profile_disagreement_is_told_once(sh: Sh) {
     );
 }
 
-macro_rules! per_shell {
-    ($($name:ident: [$($sh:ident),*];)*) => {
-        $(mod $name {
-            $(#[test]
-            #[allow(non_snake_case)]
-            fn $sh() {
-                super::$name(super::Sh::$sh);
-            })*
-        })*
-    };
-}
-
-per_shell! {
+term::per_shell! {
     hostile_rc_file: [Bash, Zsh, Fish];
     commands_needing_no_session_run_as_typed: [Bash, Zsh, Fish];
     pass_through_finds_the_subcommand_among_global_options: [Bash, Zsh, Fish];

@@ -17,15 +17,7 @@ use support::{BIN, Moto, Sandbox};
 use term::{Sh, Term, write_rc};
 
 fn setup(sh: Sh) -> Option<&'static Moto> {
-    if support::which(sh.name()).is_none() {
-        support::missing(sh.name());
-        return None;
-    }
-    if support::which("aws").is_none() {
-        support::missing("aws (the AWS CLI)");
-        return None;
-    }
-    support::moto()
+    term::setup(sh, &["aws"])
 }
 
 const IDENTITY: &str = "sts get-caller-identity --output json";
@@ -86,18 +78,6 @@ fn the_work_sdk_recipe_works_through_the_wrapper(sh: Sh) {
     assert_eq!(t.var("AWS_PROFILE"), "", "{}", sh.name());
 }
 
-macro_rules! per_shell {
-    ($($name:ident: [$($sh:ident),*];)*) => {
-        $(mod $name {
-            $(#[test]
-            #[allow(non_snake_case)]
-            fn $sh() {
-                super::$name(super::Sh::$sh);
-            })*
-        })*
-    };
-}
-
-per_shell! {
+term::per_shell! {
     the_work_sdk_recipe_works_through_the_wrapper: [Bash, Zsh, Fish];
 }

@@ -19,15 +19,7 @@ use support::{Moto, Sandbox};
 use term::{PROMPT_END, Sh, Term, write_rc};
 
 fn setup(sh: Sh) -> Option<&'static Moto> {
-    if support::which(sh.name()).is_none() {
-        support::missing(sh.name());
-        return None;
-    }
-    if support::which("aws").is_none() {
-        support::missing("aws (the AWS CLI)");
-        return None;
-    }
-    support::moto()
+    term::setup(sh, &["aws"])
 }
 
 const AWS: &str = "aws sts get-caller-identity --output json";
@@ -528,19 +520,7 @@ fn margin_takes_effect_without_init(sh: Sh) {
     assert_eq!(session_token_calls(moto, &sb), 2);
 }
 
-macro_rules! per_shell {
-    ($($name:ident: [$($sh:ident),*];)*) => {
-        $(mod $name {
-            $(#[test]
-            #[allow(non_snake_case)]
-            fn $sh() {
-                super::$name(super::Sh::$sh);
-            })*
-        })*
-    };
-}
-
-per_shell! {
+term::per_shell! {
     inline_profile_is_one_shot: [Bash, Zsh, Fish];
     one_shot_command_gets_the_named_profiles_session: [Bash, Zsh, Fish];
     inline_profile_in_posix_mode: [Bash, Zsh];

@@ -16,7 +16,34 @@ use std::time::{Duration, Instant};
 
 use expectrl::Expect as _;
 
-use crate::support::{BIN, Sandbox};
+use crate::support::{self, BIN, Moto, Sandbox};
+
+/// The shell and the other programs a test drives, then moto; `None` after
+/// saying (loudly) which one is missing.
+pub fn setup(sh: Sh, programs: &[&str]) -> Option<&'static Moto> {
+    for program in std::iter::once(sh.name()).chain(programs.iter().copied()) {
+        if support::which(program).is_none() {
+            support::missing(program);
+            return None;
+        }
+    }
+    support::moto()
+}
+
+/// `per_shell! { case: [Bash, Zsh, Fish]; }`: one test per shell, named
+/// `case::Bash` …, each calling `case(Sh::…)`.
+macro_rules! per_shell {
+    ($($name:ident: [$($sh:ident),*];)*) => {
+        $(mod $name {
+            $(#[test]
+            #[allow(non_snake_case)]
+            fn $sh() {
+                super::$name(super::Sh::$sh);
+            })*
+        })*
+    };
+}
+pub(crate) use per_shell;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Sh {
