@@ -27,6 +27,18 @@ fn team_sandbox(moto: &Moto) -> (Sandbox, String, String) {
     (sandbox, id, secret)
 }
 
+/// `awsesh keys add --profile team` with the keys piped on stdin; it must work.
+fn add_team_keys(sandbox: &Sandbox, keyring: &Keyring, id: &str, secret: &str) {
+    let (code, _, err) = run(
+        sandbox,
+        Some(keyring),
+        &["keys", "add", "--profile", "team"],
+        &format!("{id}\n{secret}\n"),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
 /// `awsesh ARGS` with the keyring's bus, `input` on stdin, extra env.
 fn run(
     sandbox: &Sandbox,
@@ -287,14 +299,7 @@ fn a_locked_keyring_fails_a_refresh_in_one_line_within_its_deadline() {
         return;
     };
     let (sandbox, id, secret) = team_sandbox(moto);
-    let (code, _, err) = run(
-        &sandbox,
-        Some(&keyring),
-        &["keys", "add", "--profile", "team"],
-        &format!("{id}\n{secret}\n"),
-        &[],
-    );
-    assert_eq!(code, 0, "{err}");
+    add_team_keys(&sandbox, &keyring, &id, &secret);
     keyring.lock();
     let (code, out, err) = run(
         &sandbox,
@@ -324,14 +329,7 @@ fn a_keyring_that_never_answers_cannot_hang_a_refresh() {
         return;
     };
     let (sandbox, id, secret) = team_sandbox(moto);
-    let (code, _, err) = run(
-        &sandbox,
-        Some(&keyring),
-        &["keys", "add", "--profile", "team"],
-        &format!("{id}\n{secret}\n"),
-        &[],
-    );
-    assert_eq!(code, 0, "{err}");
+    add_team_keys(&sandbox, &keyring, &id, &secret);
     keyring.freeze();
     // `run` fails the test if awsesh is still running after 60 s.
     let (code, out, err) = run(
