@@ -549,3 +549,28 @@ fn profiles_whose_keys_are_already_a_session_are_passed_through() {
         assert!(err.contains(profile), "{err}");
     }
 }
+
+/// The check that runs while the user types opens the connection that the
+/// GetSessionToken after Enter uses: a whole login is one TCP connection.
+#[test]
+fn the_connection_opened_while_typing_is_the_one_used_after_enter() {
+    let fake = support::fake_sts::FakeSts::start();
+    let sb = Sandbox::with_fake(&fake);
+    let mut pty = spawn_pty(&sb, &["login"], &[]);
+    pty.expect("MFA code").unwrap();
+    // The user takes a moment; meanwhile the check has gone through.
+    assert!(
+        fake.wait_for("GetCallerIdentity", 1, Duration::from_secs(20)),
+        "no check while the prompt waited"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    pty.send_line("864209").unwrap();
+    let (status, output) = finish_pty(pty);
+    assert_eq!(status, 0, "{output}");
+    assert_eq!(fake.count("GetSessionToken"), 1);
+    assert_eq!(
+        fake.connections(),
+        1,
+        "GetSessionToken opened a second connection"
+    );
+}

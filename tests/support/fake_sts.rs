@@ -107,6 +107,8 @@ pub struct FakeSts {
     pub port: u16,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
+    /// TCP connections accepted (requests can share one: keep-alive).
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 static SERIAL: AtomicU64 = AtomicU64::new(1);
@@ -117,13 +119,15 @@ impl FakeSts {
         let port = listener.local_addr().expect("local address").port();
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (st, sp) = (state.clone(), stop.clone());
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (st, sp, accepted) = (state.clone(), stop.clone(), connections.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if sp.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let (st, sp) = (st.clone(), sp.clone());
                 std::thread::spawn(move || serve(stream, &st, &sp));
             }
@@ -133,7 +137,13 @@ impl FakeSts {
             port,
             state,
             stop,
+            connections,
         }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// How `action` (e.g. `GetSessionToken`, or `*` for all) is answered,
