@@ -9,16 +9,20 @@ use support::{Sandbox, finish_pty, moto, spawn_pty};
 
 const STALE: (&str, &str) = ("AWSESH_REFRESH_MARGIN", "16m");
 
+/// The fake STS issues distinct keys per call (moto issues the same keys
+/// every time), so "everyone got the same session" means one session.
 #[test]
 fn twenty_processes_after_expiry_get_one_prompt_and_one_sts_call() {
-    let Some(moto) = moto() else { return };
-    let sandbox = Sandbox::new(moto);
+    let fake = support::fake_sts::FakeSts::start();
+    let sandbox = Sandbox::with_fake(&fake);
     let (code, _, err) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
-        1
-    );
+    assert_eq!(fake.count("GetSessionToken"), 1);
+    let old_key = {
+        let (_, out, _) = sandbox.run(&["env", "--shell", "json"]);
+        let env: serde_json::Value = serde_json::from_str(&out).unwrap();
+        env["AWS_ACCESS_KEY_ID"].as_str().unwrap().to_string()
+    };
 
     // All twenty see a stale session (margin > duration) and each has a terminal.
     let mut sessions: Vec<_> = (0..20)
@@ -58,20 +62,18 @@ fn twenty_processes_after_expiry_get_one_prompt_and_one_sts_call() {
         let start = output.find('{').expect("JSON on stdout");
         let env: serde_json::Value =
             serde_json::from_str(&output[start..].replace("\r\n", "\n")).unwrap();
-        keys.push(env["AWS_SESSION_TOKEN"].as_str().unwrap().to_string());
+        keys.push(env["AWS_ACCESS_KEY_ID"].as_str().unwrap().to_string());
     }
     assert_eq!(prompts, 1, "exactly one prompt");
     assert!(
         waiting >= 1,
         "at least one process had to wait for the lock"
     );
-    assert_eq!(
-        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
-        2,
-        "exactly one new STS call"
-    );
+    assert_eq!(fake.count("GetSessionToken"), 2, "exactly one new STS call");
+    keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), 1, "everyone got the same session");
+    assert_eq!(keys.len(), 1, "everyone got the same session: {keys:?}");
+    assert_ne!(keys[0], old_key, "the new one, not the stale one");
 }
 
 #[test]
