@@ -103,6 +103,17 @@ fn fifty_terminals_get_one_prompt_one_sts_call_and_the_same_new_session() {
     let prompting = herd.wait_for_prompts(1, COMMAND_DEADLINE);
     assert_eq!(prompting.len(), 1, "one terminal prompts");
     herd.ptys[prompting[0]].0.send_line("222222").unwrap();
+    // A second prompt is the bug (no lock, or no re-read under it): seen
+    // here within seconds, instead of at the deadline of a terminal waiting
+    // for a code nobody types.
+    let more = herd.wait_for_prompts(2, Duration::from_secs(5));
+    if more.len() > 1 {
+        herd.kill_all();
+        panic!(
+            "{} terminals prompted: the queue did not reuse the first one's session",
+            more.len()
+        );
+    }
     let mut keys = Vec::new();
     for (i, (status, output)) in herd.finish().into_iter().enumerate() {
         assert_eq!(status, 0, "terminal {i}: {output}");

@@ -4,10 +4,23 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use expectrl::Expect;
-use support::{Sandbox, finish_pty, moto, spawn_pty};
+use expectrl::{Expect, Regex};
+use support::{Pty, Sandbox, finish_pty, moto, spawn_pty};
 
 const STALE: (&str, &str) = ("AWSESH_REFRESH_MARGIN", "16m");
+
+/// Waits for `waiter` to say it is queued behind the holder. A prompt
+/// instead fails at once: the lock did not hold it back.
+fn expect_waiting(waiter: &mut Pty) {
+    let seen = waiter
+        .expect(Regex("waiting for another terminal|MFA code"))
+        .expect("the second terminal says it waits (within 30 s)");
+    let seen = String::from_utf8_lossy(seen.get(0).unwrap_or_default()).into_owned();
+    assert!(
+        seen.contains("waiting"),
+        "a second terminal prompted instead of waiting for the lock"
+    );
+}
 
 /// The fake STS issues distinct keys per call (moto issues the same keys
 /// every time), so "everyone got the same session" means one session.
@@ -42,6 +55,21 @@ fn twenty_processes_after_expiry_get_one_prompt_and_one_sts_call() {
     }
     let prompted = prompted.expect("one process prompts for the MFA code");
     sessions[prompted].send_line("222222").unwrap();
+    // Nobody else prompts. Looked for a few seconds now, so that a lock that
+    // lets everyone through fails here, at once, and not at the deadline of
+    // a terminal waiting for a code nobody types.
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        for (i, s) in sessions.iter_mut().enumerate() {
+            if i != prompted && s.check("MFA code").is_ok_and(|c| !c.is_empty()) {
+                for s in &sessions {
+                    support::kill_tree(s.get_process().pid().as_raw() as u32);
+                }
+                panic!("process {i} prompted too: the lock did not hold it back");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     let mut keys = Vec::new();
     let mut prompts = 1;
@@ -87,35 +115,33 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
     let mut holder = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
     holder.expect("MFA code").unwrap();
     let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
-    waiter.expect("waiting for another terminal").unwrap();
+    expect_waiting(&mut waiter);
 
-    // A process with no terminal at all fails at once instead of queueing.
-    let started = Instant::now();
-    let out = sandbox
-        .awsesh(&["env", "--ensure"])
-        .env(STALE.0, STALE.1)
-        .output()
-        .unwrap();
+    // A process with no terminal at all fails at once instead of queueing
+    // (one that waits for the lock is killed at 10 s and fails the test).
+    let out = support::output_within(
+        sandbox.awsesh(&["env", "--ensure"]).env(STALE.0, STALE.1),
+        Duration::from_secs(10),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal"));
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "did not wait for the lock"
-    );
 
     holder.send(expectrl::ControlCode::EndOfText).unwrap(); // Ctrl-C
     let (status, _) = finish_pty(holder);
     assert_eq!(status, 130);
+    // The waiter's next word: the shared failure, or (the bug) a prompt of
+    // its own, which would wait for a code until the deadline.
+    let next = waiter
+        .expect(Regex("refresh of this session just failed|MFA code"))
+        .expect("the waiter ends once the holder is cancelled (within 30 s)");
+    let next = String::from_utf8_lossy(next.get(0).unwrap_or_default()).into_owned();
+    assert!(
+        !next.contains("MFA code"),
+        "the waiter prompted in turn instead of failing with the holder's reason"
+    );
     let (status, output) = finish_pty(waiter);
     assert_eq!(status, 1, "{output}");
-    assert!(
-        output.contains("refresh of this session just failed") && output.contains("cancelled"),
-        "{output}"
-    );
-    assert!(
-        !output.contains("MFA code"),
-        "the waiter did not prompt in turn: {output}"
-    );
+    assert!(output.contains("cancelled"), "{output}");
     assert_eq!(
         std::fs::read(sandbox.store_dir().join("p-default.session")).unwrap(),
         before
@@ -175,7 +201,7 @@ fn ctrl_c_while_waiting_for_another_terminal_stops_only_the_waiter() {
     let mut holder = spawn_pty(&sandbox, &["login"], &[]);
     holder.expect("MFA code").unwrap();
     let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[]);
-    waiter.expect("waiting for another terminal").unwrap();
+    expect_waiting(&mut waiter);
     waiter.send(expectrl::ControlCode::EndOfText).unwrap(); // Ctrl-C
     let (status, _) = finish_pty(waiter);
     assert_eq!(status, 130);

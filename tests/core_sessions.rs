@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Sandbox, moto, one_line_error};
+use support::{OutputInTime, Sandbox, moto, one_line_error};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -59,7 +59,7 @@ fn an_expired_session_is_refreshed_and_a_failed_refresh_keeps_it() {
         if let Some(code) = code {
             cmd.env("AWSESH_MFA_CODE", code);
         }
-        cmd.output().unwrap()
+        cmd.output_in_time()
     };
     // No code and no terminal: fails at once, says what to do, keeps the session.
     let out = stale(&["env", "--ensure"], None);
@@ -117,8 +117,8 @@ fn aws_identity(sandbox: &Sandbox, script: &str) -> serde_json::Value {
         .env_clear()
         .envs(sandbox.env())
         .env("AWESH", support::BIN)
-        .output()
-        .unwrap();
+        .stdin(std::process::Stdio::null())
+        .output_in_time();
     assert!(
         out.status.success(),
         "{script}: {}",
@@ -214,7 +214,7 @@ fn status_logout_and_prompt() {
 
     let mut cmd = sandbox.awsesh(&["logout", "--shell", "bash"]);
     cmd.env("AWSESH_PROFILE", "default");
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -290,8 +290,7 @@ fn an_unreachable_sts_fails_in_seconds_with_the_endpoint_named() {
     let out = sandbox
         .awsesh(&["login", "--token-code", "123456"])
         .env("AWS_ENDPOINT_URL", &endpoint)
-        .output()
-        .unwrap();
+        .output_in_time();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

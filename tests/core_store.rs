@@ -6,10 +6,10 @@
 mod support;
 
 use std::fs;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
 
-use support::{Sandbox, mode_of, moto};
+use support::{OutputInTime, Sandbox, mode_of, moto};
 
 fn with_umask(cmd: &mut std::process::Command, mask: libc::mode_t) {
     // SAFETY: umask is async-signal-safe.
@@ -28,7 +28,7 @@ fn directory_is_0700_and_files_0600_under_any_umask() {
         let sandbox = Sandbox::new(moto);
         let mut cmd = sandbox.awsesh(&["login", "--token-code", "123456"]);
         with_umask(&mut cmd, mask);
-        let out = cmd.output().unwrap();
+        let out = cmd.output_in_time();
         assert!(
             out.status.success(),
             "{}",
@@ -58,8 +58,7 @@ fn fallback_directory_without_xdg_runtime_dir_is_private_and_warned_once() {
             .awsesh(args)
             .env_remove("XDG_RUNTIME_DIR")
             .env("TMPDIR", &tmp)
-            .output()
-            .unwrap()
+            .output_in_time()
     };
     let out = run(&["login", "--token-code", "123456"]);
     assert!(out.status.success());
@@ -242,4 +241,118 @@ fn kill_9_during_the_sts_call_leaves_the_lock_free_and_the_old_session_valid() {
     assert_eq!(code, 0, "lock is free: {err}");
     assert_eq!(out, "");
     assert!(!err.contains("waiting"), "{err}");
+}
+
+/// A private directory left without its owner's bits (by an older version
+/// under a strict umask) passes the rules; it gets them back, or nothing
+/// could be saved in it by anyone but root.
+#[test]
+fn a_private_directory_without_owner_bits_is_given_them_back() {
+    let Some(moto) = moto() else { return };
+    for mode in [0o500, 0o100, 0o000] {
+        let sandbox = Sandbox::new(moto);
+        fs::create_dir(sandbox.store_dir()).unwrap();
+        fs::set_permissions(sandbox.store_dir(), fs::Permissions::from_mode(mode)).unwrap();
+        let (code, _, err) = sandbox.run(&["status"]);
+        assert_eq!(code, 4, "{mode:04o}: no session yet, and no error: {err}");
+        assert_eq!(mode_of(&sandbox.store_dir()), 0o700, "{mode:04o}");
+        let (code, _, err) = sandbox.run(&["login", "--token-code", "123456"]);
+        assert_eq!(code, 0, "{mode:04o}: {err}");
+    }
+}
+
+/// A runtime directory that cannot be made (its parent is missing or is a
+/// file) is one line naming the path and what failed.
+#[test]
+fn a_runtime_directory_that_cannot_be_made_is_named_in_one_line() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let file = sandbox.path("a-file");
+    fs::write(&file, "").unwrap();
+    for parent in [sandbox.path("missing/run"), file] {
+        let out = sandbox
+            .awsesh(&["login", "--token-code", "123456"])
+            .env("XDG_RUNTIME_DIR", &parent)
+            .output_in_time();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let dir = parent.join("awsesh").display().to_string();
+        assert!(
+            err.contains(&format!("cannot create {dir}")),
+            "names what failed and where: {err}"
+        );
+    }
+}
+
+/// Everything works the same for another user, whose files are theirs: run
+/// as `nobody` when the suite runs as root (as in CI, where every other
+/// test is root's and "owned by us" would hold for the wrong reason).
+#[test]
+fn another_user_gets_a_private_store_of_their_own() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let root = unsafe { libc::geteuid() } == 0;
+    let (uid, gid) = if root {
+        (65534, 65534)
+    } else {
+        unsafe { (libc::geteuid(), libc::getegid()) }
+    };
+    // The binary where that user can run it, and the sandbox theirs.
+    let bin = sandbox.path("awsesh");
+    fs::copy(support::BIN, &bin).unwrap();
+    for entry in walk(sandbox.root.path()) {
+        std::os::unix::fs::lchown(&entry, Some(uid), Some(gid)).unwrap();
+    }
+    let as_user = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args(args)
+            .env_clear()
+            .envs(sandbox.env())
+            .stdin(std::process::Stdio::null())
+            .uid(uid)
+            .gid(gid);
+        let out = cmd.output_in_time();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = as_user(&["login", "--token-code", "123456"]);
+    assert_eq!(code, 0, "uid {uid}: {err}");
+    let dir = sandbox.store_dir();
+    assert_eq!(fs::metadata(&dir).unwrap().uid(), uid);
+    assert_eq!(mode_of(&dir), 0o700);
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(
+            fs::metadata(&path).unwrap().uid(),
+            uid,
+            "{}",
+            path.display()
+        );
+        assert_eq!(mode_of(&path), 0o600, "{}", path.display());
+    }
+    let (code, out, err) = as_user(&["env", "--shell", "json"]);
+    assert_eq!(code, 0, "uid {uid}: {err}");
+    assert!(out.contains("AWS_SESSION_TOKEN"), "{out}");
+    let (code, out, _) = as_user(&["prompt"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("12h00m") || out.starts_with("11h59m"),
+        "{out:?}"
+    );
+}
+
+/// Every path under `dir`, `dir` included.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = vec![dir.to_path_buf()];
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        for entry in fs::read_dir(dir).unwrap() {
+            found.extend(walk(&entry.unwrap().path()));
+        }
+    }
+    found
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use expectrl::Expect;
 use support::net::{Canned, MotoTls, Proxy, ProxyRule, TestCa};
-use support::{Moto, Sandbox, finish_pty, moto, one_line_error, spawn_pty};
+use support::{Moto, OutputInTime, Sandbox, finish_pty, moto, one_line_error, spawn_pty};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -22,8 +22,8 @@ fn cli_get(sb: &Sandbox, profile: &str, key: &str) -> String {
         .args(["configure", "get", key, "--profile", profile])
         .env_clear()
         .envs(sb.env())
-        .output()
-        .expect("run the aws CLI");
+        .stdin(std::process::Stdio::null())
+        .output_in_time();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -154,7 +154,7 @@ fn a_china_account_without_region_signs_for_its_partition() {
     let mut cmd = sb.awsesh(&["login", "--force", "--token-code", "700012"]);
     cmd.env_remove("AWS_ENDPOINT_URL");
     cmd.env("HTTPS_PROXY", "http://127.0.0.1:9"); // nothing listens: fails at once
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("sts.cn-north-1.amazonaws.com.cn"), "{err}");
@@ -180,7 +180,7 @@ fn credential_process(sb: &Sandbox, profile: &str, extra: &[(&str, &str)]) -> se
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "credential-process {profile}: {err}");
     json(&String::from_utf8_lossy(&out.stdout))
@@ -268,7 +268,7 @@ fn sts_reached_only_through_a_proxy_with_http_proxy_and_no_proxy() {
         let before = proxy.forwards();
         let mut cmd = sb.awsesh(&["login", "--force", "--token-code", code]);
         cmd.env("AWS_ENDPOINT_URL", &endpoint).env(var, &proxy.url);
-        let out = cmd.output().unwrap();
+        let out = cmd.output_in_time();
         assert!(
             out.status.success(),
             "{var}: {}",
@@ -285,7 +285,7 @@ fn sts_reached_only_through_a_proxy_with_http_proxy_and_no_proxy() {
     cmd.env("AWS_ENDPOINT_URL", &endpoint)
         .env("HTTP_PROXY", &proxy.url)
         .env("NO_PROXY", "localhost,.only-via-proxy.invalid");
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -316,7 +316,7 @@ fn moto_over_tls_with_a_private_ca_through_a_connect_proxy() {
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let out = cmd.output().unwrap();
+        let out = cmd.output_in_time();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -401,7 +401,7 @@ fn every_network_error_is_one_line_with_the_cause_in_words() {
         let mut cmd = sb.awsesh(&["login", "--force", "--token-code", code]);
         cmd.env("AWS_ENDPOINT_URL", endpoint);
         let started = Instant::now();
-        let out = cmd.output().unwrap();
+        let out = cmd.output_in_time();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -511,14 +511,14 @@ fn a_network_failure_never_forgets_a_discovered_device() {
     let xdg = ("XDG_CONFIG_HOME", config_home.to_str().unwrap());
     let mut cmd = sb.awsesh(&["login", "--token-code", "720001"]);
     cmd.env(xdg.0, xdg.1);
-    assert!(cmd.output().unwrap().status.success());
+    assert!(cmd.output_in_time().status.success());
     let memory = config_home.join("awsesh/mfa-devices.json");
     assert!(std::fs::read_to_string(&memory).unwrap().contains(&device));
     // STS down: the device is still remembered afterwards.
     let mut cmd = sb.awsesh(&["login", "--force", "--token-code", "720002"]);
     cmd.env(xdg.0, xdg.1)
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
-    assert_eq!(cmd.output().unwrap().status.code(), Some(1));
+    assert_eq!(cmd.output_in_time().status.code(), Some(1));
     assert!(
         std::fs::read_to_string(&memory).unwrap().contains(&device),
         "forgotten after a network failure"

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 use expectrl::Expect;
-use support::{Moto, Sandbox, moto, one_line_error, unique_name};
+use support::{Moto, OutputInTime, Sandbox, moto, one_line_error, unique_name};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -90,7 +90,7 @@ fn env_json(sandbox: &Sandbox, profile: &str, extra: &[(&str, &str)]) -> serde_j
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -254,7 +254,7 @@ fn role_credentials_are_refreshed_without_a_code_while_the_source_session_lives(
     a_second();
     let mut cmd = sandbox.awsesh(&["env", "--ensure", "--profile", "r"]);
     cmd.env("AWSESH_REFRESH_MARGIN", "899");
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -366,8 +366,7 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
             .awsesh(&["login", "--force"])
             .env("TOTP_CODE", code)
             .env("XDG_CONFIG_HOME", &config_home)
-            .output()
-            .unwrap();
+            .output_in_time();
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{err}");
         err
@@ -424,7 +423,7 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
             .unwrap()
             .starts_with("ASIA")
     );
-    let out = cmd.output().unwrap();
+    let out = cmd.output_in_time();
     assert_eq!(
         json(&String::from_utf8_lossy(&out.stdout))["mfa_serial"],
         serial.as_str()
@@ -435,8 +434,7 @@ fn the_mfa_device_is_discovered_through_iam_and_remembered() {
     let out = sandbox
         .awsesh(&["doctor", "--profile", "r"])
         .env("XDG_CONFIG_HOME", &config_home)
-        .output()
-        .unwrap();
+        .output_in_time();
     let out = String::from_utf8_lossy(&out.stdout);
     for line in [
         format!("ok    role {arn} through source profile default"),
@@ -502,8 +500,7 @@ fn mfa_process_and_totp_code_work_without_any_terminal() {
     let out = sandbox
         .awsesh(&["login", "--force"])
         .env("TOTP_CODE", "246802")
-        .output()
-        .unwrap();
+        .output_in_time();
     assert!(
         out.status.success(),
         "{}",
@@ -543,8 +540,7 @@ fn mfa_process_and_totp_code_work_without_any_terminal() {
     let out = sandbox
         .awsesh(&["login", "--force"])
         .env("AWSESH_MFA_PROCESS_TIMEOUT", "1s")
-        .output()
-        .unwrap();
+        .output_in_time();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("timed out after 1 s"), "{err}");
@@ -615,16 +611,12 @@ fn roles_refreshed_at_once_share_one_code() {
     let children: Vec<_> = ["ca", "cb", "ca", "cb", "default"]
         .iter()
         .map(|p| {
-            sandbox
-                .awsesh(&["env", "--ensure", "--profile", p])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            let mut cmd = sandbox.awsesh(&["env", "--ensure", "--profile", p]);
+            std::thread::spawn(move || cmd.output_in_time())
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
+        let out = child.join().unwrap();
         assert!(
             out.status.success(),
             "{}",

@@ -53,6 +53,19 @@ pub fn note(text: &str) {
 /// test fails (awsesh's own limits are 3 s to connect, 10 s per call).
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
+/// `Command::output` with a deadline: `cmd.output_in_time()` runs it as
+/// `output_within(cmd, COMMAND_DEADLINE)` does, so a command that hangs
+/// fails the test with what it printed instead of hanging the suite.
+pub trait OutputInTime {
+    fn output_in_time(&mut self) -> std::process::Output;
+}
+
+impl OutputInTime for Command {
+    fn output_in_time(&mut self) -> std::process::Output {
+        output_within(self, COMMAND_DEADLINE)
+    }
+}
+
 /// Runs `cmd` to completion with both outputs captured, or kills it (and
 /// its process group, if it leads one) at `deadline` and fails the test
 /// saying what was run and what it had printed.
