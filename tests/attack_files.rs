@@ -47,6 +47,8 @@ fn session_json(expiration: &str) -> String {
 enum Plant {
     Symlink,
     Fifo,
+    /// A Unix socket: opening it fails (ENXIO) instead of blocking.
+    Socket,
     HardLink,
     Directory,
     Huge,
@@ -59,9 +61,10 @@ enum Plant {
     AbsurdStamp,
 }
 
-const PLANTS: [Plant; 14] = [
+const PLANTS: [Plant; 15] = [
     Plant::Symlink,
     Plant::Fifo,
+    Plant::Socket,
     Plant::HardLink,
     Plant::Directory,
     Plant::Huge,
@@ -83,6 +86,7 @@ fn plant(what: Plant, at: &Path, precious: &Path) {
             let c = CString::new(at.as_os_str().as_encoded_bytes()).unwrap();
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         }
+        Plant::Socket => drop(std::os::unix::net::UnixListener::bind(at).unwrap()),
         Plant::HardLink => fs::hard_link(precious, at).unwrap(),
         Plant::Directory => {
             fs::create_dir(at).unwrap();
@@ -113,9 +117,22 @@ fn plant(what: Plant, at: &Path, precious: &Path) {
     }
     if !matches!(
         what,
-        Plant::Symlink | Plant::HardLink | Plant::Directory | Plant::Fifo
+        Plant::Symlink | Plant::HardLink | Plant::Directory | Plant::Fifo | Plant::Socket
     ) {
         fs::set_permissions(at, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// Why the store refuses a planted file, as its warning says; `None` for
+/// a file that passes the rules and is then found corrupt or expired.
+fn unsafe_reason(what: Plant) -> Option<&'static str> {
+    match what {
+        Plant::Symlink => Some("a symlink"),
+        Plant::Fifo | Plant::Socket | Plant::Directory => Some("not a regular file"),
+        Plant::HardLink => Some("2 hard links"),
+        Plant::Huge => Some("larger than 64 KiB"),
+        Plant::GroupReadable => Some("mode 0640"),
+        _ => None,
     }
 }
 
@@ -164,6 +181,17 @@ fn anything_planted_at_the_session_path_is_a_miss_and_is_replaced() {
         let path = sandbox.store_dir().join("p-default.session");
         plant(what, &path, &precious);
         let context = format!("{what:?} at the session path");
+        // A file that breaks the rules is reported, in words, and never
+        // read: the warning names why (README: unsafe files are ignored
+        // with a warning). Contents that are merely corrupt are a quiet miss.
+        let (_, _, err) = behaves(&sandbox, &["status"], &context);
+        match unsafe_reason(what) {
+            Some(reason) => assert!(
+                err.contains("ignoring the cached session") && err.contains(reason),
+                "{context}: expected a warning saying {reason:?}: {err}"
+            ),
+            None => assert!(!err.contains("ignoring"), "{context}: {err}"),
+        }
         for args in READERS {
             let (code, out, _) = behaves(&sandbox, args, &context);
             if args[0] == "env" || args[0] == "status" && args.len() == 1 {
@@ -205,6 +233,7 @@ fn anything_planted_at_the_lock_path_is_refused_or_harmless() {
         match what {
             Plant::Symlink
             | Plant::Fifo
+            | Plant::Socket
             | Plant::HardLink
             | Plant::Directory
             | Plant::GroupReadable => {

@@ -251,3 +251,38 @@ fn a_terminal_arriving_just_after_a_failed_refresh_fails_fast_without_prompting(
     );
     assert_eq!(sts.requests(), requests, "the second terminal sent nothing");
 }
+
+/// The waiter names the holder from what the holder wrote in the lock file.
+/// A holder that wrote nothing, or bytes that are not a plain line (escape
+/// sequences that would drive the waiter's terminal), is "another process".
+#[test]
+fn a_lock_holder_that_wrote_nothing_or_garbage_is_another_process() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(moto) = moto() else { return };
+    for written in ["", "pid 1\x1b]0;owned\x07\x1b[2J"] {
+        let sandbox = Sandbox::new(moto);
+        let (code, _, err) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
+        assert_eq!(code, 0, "{err}");
+        let lock = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(sandbox.store_dir().join("p-default.lock"))
+            .unwrap();
+        std::io::Write::write_all(&mut &lock, written.as_bytes()).unwrap();
+        // SAFETY: flock on a descriptor we own; released when `lock` drops.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+        let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
+        let seen = waiter
+            .expect(Regex(r"waiting for another terminal \([^)]*\)|MFA code"))
+            .expect("the waiter says whom it waits for (within 30 s)");
+        let seen = String::from_utf8_lossy(seen.get(0).unwrap_or_default()).into_owned();
+        assert_eq!(
+            seen, "waiting for another terminal (another process)",
+            "lock file holding {written:?}"
+        );
+        support::kill_tree(waiter.get_process().pid().as_raw() as u32);
+    }
+}

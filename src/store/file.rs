@@ -23,6 +23,19 @@ fn unsafe_file(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Why an open failed because of what is at `path` — a symlink (refused by
+/// O_NOFOLLOW) or something that is not a regular file (a socket answers
+/// ENXIO) — or `None` when the failure is not about the file's kind.
+fn refused_open(path: &Path, e: &std::io::Error) -> Option<Error> {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return Some(unsafe_file(path, "a symlink"));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => Some(unsafe_file(path, "not a regular file")),
+        _ => None,
+    }
+}
+
 /// Checks an open descriptor against the file rules.
 pub fn vet(file: &File, path: &Path) -> Result<()> {
     let meta = file
@@ -62,14 +75,13 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
     let file = match file {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(unsafe_file(path, "a symlink"));
-        }
+        // Whatever else is in our place (a socket answers ENXIO, a file we
+        // may not open EACCES) is not a file we wrote: unsafe, so a miss
+        // that the next save replaces, and said in words.
         Err(e) => {
-            return Err(Error::Read {
-                path: path.to_path_buf(),
-                source: e,
-            });
+            return Err(refused_open(path, &e).unwrap_or_else(|| {
+                unsafe_file(path, format!("it cannot be opened ({})", e.kind()))
+            }));
         }
     };
     vet(&file, path)?;
@@ -175,11 +187,8 @@ pub fn open_private(path: &Path) -> Result<File> {
         other => other,
     };
     let file = opened.map_err(|e| {
-        if e.raw_os_error() == Some(libc::ELOOP) {
-            unsafe_file(path, "a symlink")
-        } else {
-            Error::io(format!("cannot open {}", path.display()), e)
-        }
+        refused_open(path, &e)
+            .unwrap_or_else(|| Error::io(format!("cannot open {}", path.display()), e))
     })?;
     vet(&file, path)?;
     make_private(&file, path)?;

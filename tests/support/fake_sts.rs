@@ -383,8 +383,12 @@ pub fn distinct_keys() -> (String, String, String) {
     (
         format!("ASIAFAKE{pid:06}{n:08}"),
         format!("fakeSecret{pid}x{n}abcdefghijklmnopqrstuvwxyz0123456789+/"),
+        // As long as a real one: regional STS tokens run to 1,000 characters
+        // and more (AWS promises no maximum), so a size limit on the session
+        // file too small for them fails the suite.
         format!(
-            "FakeToken{pid}x{n}ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=="
+            "IQoJb3JpZ2luX2VjFakeToken{pid}x{n}{}==",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".repeat(20)
         ),
     )
 }
