@@ -9,16 +9,24 @@ use support::{Pty, Sandbox, finish_pty, moto, spawn_pty};
 
 const STALE: (&str, &str) = ("AWSESH_REFRESH_MARGIN", "16m");
 
-/// Waits for `waiter` to say it is queued behind the holder. A prompt
-/// instead fails at once: the lock did not hold it back.
-fn expect_waiting(waiter: &mut Pty) {
+/// Waits for `waiter` to say it is queued behind `holder`, which is at its
+/// code prompt, naming it as the README shows (`pid N, tty T, prompting for
+/// a code`). A prompt instead fails at once: the lock did not hold it back.
+fn expect_waiting(waiter: &mut Pty, holder: &Pty) {
     let seen = waiter
-        .expect(Regex("waiting for another terminal|MFA code"))
+        .expect(Regex(r"waiting for another terminal \([^)]*\)|MFA code"))
         .expect("the second terminal says it waits (within 30 s)");
     let seen = String::from_utf8_lossy(seen.get(0).unwrap_or_default()).into_owned();
     assert!(
         seen.contains("waiting"),
         "a second terminal prompted instead of waiting for the lock"
+    );
+    let pid = holder.get_process().pid();
+    assert!(
+        seen.starts_with(&format!(
+            "waiting for another terminal (pid {pid}, tty /dev/"
+        )) && seen.ends_with(", prompting for a code)"),
+        "names the holder and what it does: {seen}"
     );
 }
 
@@ -115,7 +123,7 @@ fn ctrl_c_at_the_prompt_makes_queued_waiters_fail_fast() {
     let mut holder = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
     holder.expect("MFA code").unwrap();
     let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[STALE]);
-    expect_waiting(&mut waiter);
+    expect_waiting(&mut waiter, &holder);
 
     // A process with no terminal at all fails at once instead of queueing
     // (one that waits for the lock is killed at 10 s and fails the test).
@@ -201,7 +209,7 @@ fn ctrl_c_while_waiting_for_another_terminal_stops_only_the_waiter() {
     let mut holder = spawn_pty(&sandbox, &["login"], &[]);
     holder.expect("MFA code").unwrap();
     let mut waiter = spawn_pty(&sandbox, &["env", "--ensure"], &[]);
-    expect_waiting(&mut waiter);
+    expect_waiting(&mut waiter, &holder);
     waiter.send(expectrl::ControlCode::EndOfText).unwrap(); // Ctrl-C
     let (status, _) = finish_pty(waiter);
     assert_eq!(status, 130);
