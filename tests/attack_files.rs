@@ -599,4 +599,14 @@ fn foreign_and_expired_sessions_are_never_handed_out() {
     assert!(out.contains("expired"), "{out}");
     let (_, out, _) = behaves(&sandbox, &["prompt"], "expired");
     assert_eq!(out.trim(), "expired");
+    // The hook's own answer drops the keys (the shell then shows
+    // `expired`): it never exports them, whatever the shell does next.
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = behaves(&sandbox, &["hook-sync", "--shell", shell], "expired");
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            !out.contains("ASIAEXPIREDEXPIRED01"),
+            "{shell}: the expired keys were exported: {out}"
+        );
+    }
 }
