@@ -36,6 +36,11 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     _awsesh_ps1_prefix=${_awsesh_ps1_prefix-}
     _awsesh_now=0
     _awsesh_stamp=
+    # What the segment was last made for (profile, session) and the second
+    # its text changes; loaded again, it is made afresh.
+    _awsesh_seg_for=
+    _awsesh_seg_until=0
+    _awsesh_never=$((1 << 62))
     # AWSESH_REFRESH_MARGIN as last read, and its value in seconds.
     _awsesh_margin_text=
     _awsesh_margin=300
@@ -58,16 +63,6 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     else
         _awsesh_clock() { _awsesh_now=$(\builtin command date +%s); }
     fi
-
-    # The expiry on the first line of the session file into $_awsesh_stamp,
-    # empty when there is none. Only a regular file is read, so a FIFO or a
-    # device planted there cannot stall the prompt, and at most 20 bytes.
-    _awsesh_read_stamp() {
-        _awsesh_stamp=
-        if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
-            { IFS= \builtin read -r -n 20 _awsesh_stamp <"$_AWSESH_STAMP"; } 2>/dev/null || :
-        fi
-    }
 
     # Unsets the keys this shell holds, when they are awsesh's ($AWSESH_PROFILE
     # set): keys exported by hand stay.
@@ -94,46 +89,65 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
         _AWSESH_FOR=$1
     }
 
-    # The prompt hook. Keeps $? for what runs after it; reads the stamp file
-    # with a builtin, forks only when another shell changed the session or
-    # the profile changed.
+    # The prompt hook. Keeps $? for what runs after it. Reads the expiry on
+    # the first line of the session file with a builtin — only a regular
+    # file, so a FIFO or a device planted there cannot stall the prompt, and
+    # at most 20 bytes — and forks only when another shell changed the
+    # session or the profile changed. The segment and PS1 are rebuilt only
+    # when their text changes (at most once a minute).
     _awsesh_hook() {
         \builtin local status=$? profile="${AWS_PROFILE:-default}"
         if [[ $profile != "${_AWSESH_FOR-}" ]]; then
             _awsesh_sync "$profile"
         else
-            _awsesh_read_stamp
+            _awsesh_stamp=
+            if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
+                IFS= \builtin read -r -n 20 _awsesh_stamp 2>&- <"$_AWSESH_STAMP" || :
+            fi
             if [[ $_awsesh_stamp != "${_AWSESH_EXP-}" ]]; then
                 _awsesh_sync "$profile"
             fi
         fi
-        _awsesh_segment "$profile"
-        if [[ $_awsesh_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
+        _awsesh_clock
+        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-}" ]] ||
+            ((_awsesh_now >= _awsesh_seg_until)); then
+            _awsesh_segment "$profile"
+        fi
+        if [[ $_awsesh_prompt == 1 && -z ${STARSHIP_SHELL-} ]] &&
+            [[ $_awsesh_ps1_prefix != "${AWSESH_PROMPT_SEGMENT:+$AWSESH_PROMPT_SEGMENT }" ||
+                ${PS1-} != "$_awsesh_ps1_prefix"* ]]; then
             _awsesh_ps1
         fi
         \builtin return "$status"
     }
 
     # $AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:<1m`,
-    # `aws:expired`, or empty when this shell holds no session of profile $1.
-    # Expired keys are unset here: nothing can use them any more.
+    # `aws:expired`, or empty when this shell holds no session of profile $1;
+    # and until when (epoch seconds) that text holds. Expired keys are unset
+    # here: nothing can use them any more. Needs $_awsesh_now.
     _awsesh_segment() {
         \builtin local left name=
         AWSESH_PROMPT_SEGMENT=
+        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-}"
+        _awsesh_seg_until=$_awsesh_never
         if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[!0-9]* || ${_AWSESH_FOR-} != "$1" ]]; then
             \builtin return 0
         fi
-        _awsesh_clock
         left=$((_AWSESH_EXP - _awsesh_now))
         if ((left <= 0)); then
             left=expired
             _awsesh_unexport
         elif ((left < 60)); then
+            _awsesh_seg_until=$_AWSESH_EXP
             left='<1m'
-        elif ((left < 3600)); then
-            left=$((left / 60))m
         else
-            left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
+            # The whole minutes left change one second after a multiple of 60.
+            _awsesh_seg_until=$((_AWSESH_EXP - left / 60 * 60 + 1))
+            if ((left < 3600)); then
+                left=$((left / 60))m
+            else
+                left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
+            fi
         fi
         if [[ $1 != default ]]; then
             name="${1//[!A-Za-z0-9._@-]/?} "

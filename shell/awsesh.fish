@@ -27,6 +27,12 @@ if status is-interactive
     set -g _awsesh_cmd @CMD@
     set -g _awsesh_prompt @PROMPT@
     set -q AWSESH_PROMPT_SEGMENT; or set -g AWSESH_PROMPT_SEGMENT ''
+    # What the segment was last made for (profile, session), and the clock
+    # file's age when its text changes; loaded again, it is made afresh.
+    set -g _awsesh_seg_for ''
+    set -g _awsesh_never 4611686018427387904
+    set -g _awsesh_seg_until 0
+    set -g _awsesh_seg_age 0
     # AWSESH_REFRESH_MARGIN as last read, and its value in seconds.
     set -g _awsesh_margin_text ''
     set -g _awsesh_margin 300
@@ -58,16 +64,6 @@ if status is-interactive
         end
     end
 
-    # The expiry on the first line of the session file, or nothing. Only a
-    # regular file is read, so a FIFO or a device planted there cannot stall
-    # the prompt, and at most 20 bytes.
-    function _awsesh_stamp
-        set -q _AWSESH_STAMP[1]; and test -f "$_AWSESH_STAMP"; or return 0
-        read -n 20 -l line <$_AWSESH_STAMP 2>/dev/null
-        builtin printf '%s\n' $line
-        return 0
-    end
-
     # Unsets the keys this shell holds, when they are awsesh's ($AWSESH_PROFILE
     # set): keys exported by hand stay.
     function _awsesh_unexport
@@ -93,42 +89,72 @@ if status is-interactive
         set -g _AWSESH_FOR $argv[1]
     end
 
-    # The prompt hook: reads the stamp file with a builtin; forks only when
-    # another shell changed the session or the profile changed.
+    # The prompt hook. Reads the expiry on the first line of the session file
+    # with a builtin — only a regular file, so a FIFO or a device planted
+    # there cannot stall the prompt, and at most 20 bytes — and forks only
+    # when another shell changed the session or the profile changed. The
+    # segment's text changes at most once a minute: it is made again when the
+    # profile or session changed, or its time is up (read from the clock
+    # file's age: one builtin, no arithmetic), or that clock went backwards.
     function _awsesh_hook --on-event fish_prompt
-        set -l profile (_awsesh_profile)
-        set -l stamp (_awsesh_stamp)
+        set -l profile default
+        test -n "$AWS_PROFILE"; and set profile $AWS_PROFILE
+        set -l stamp ''
+        if set -q _AWSESH_STAMP[1]; and test -f "$_AWSESH_STAMP"
+            read -n 20 stamp <$_AWSESH_STAMP 2>/dev/null
+        end
         if test "$profile" != "$_AWSESH_FOR"; or test "$stamp" != "$_AWSESH_EXP"
             _awsesh_sync $profile
         end
-        # One element, empty without a session: `"$AWSESH_PROMPT_SEGMENT"` and
-        # `[$AWSESH_PROMPT_SEGMENT]` both work in a prompt.
-        set -l segment (_awsesh_segment $profile)
-        set -g AWSESH_PROMPT_SEGMENT "$segment"
+        set -l age ''
+        set -q _awsesh_clock[1]; and set age (builtin path mtime --relative -- $_awsesh_clock 2>/dev/null)
+        if test -z "$age"; or test "$profile $_AWSESH_FOR $_AWSESH_EXP" != "$_awsesh_seg_for"
+            or test "$age" -ge "$_awsesh_seg_until"; or test "$age" -lt "$_awsesh_seg_age"
+            _awsesh_segment $profile
+        end
+        set -g _awsesh_seg_age $age
     end
 
-    # `aws:11h42m`, `aws:prod 42m`, `aws:<1m`, `aws:expired`, or nothing when
-    # this shell holds no session of profile $argv[1]. Expired keys are unset
-    # here: nothing can use them any more.
+    # $AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:<1m`,
+    # `aws:expired`, or empty when this shell holds no session of profile
+    # $argv[1] (one element: `"$AWSESH_PROMPT_SEGMENT"` and
+    # `[$AWSESH_PROMPT_SEGMENT]` both work in a prompt); and the clock file's
+    # age at which that text changes. Expired keys are unset here: nothing can
+    # use them any more.
     function _awsesh_segment
+        set -g AWSESH_PROMPT_SEGMENT ''
+        set -g _awsesh_seg_for "$argv[1] $_AWSESH_FOR $_AWSESH_EXP"
+        set -g _awsesh_seg_until $_awsesh_never
         set -q _AWSESH_EXP[1]; and test "$_AWSESH_FOR" = "$argv[1]"; or return 0
         builtin string match -qr '^[0-9]{1,18}$' -- $_AWSESH_EXP; or return 0
-        set -l left (builtin math $_AWSESH_EXP - (_awsesh_now))
+        set -l now (_awsesh_now)
+        set -l left (builtin math $_AWSESH_EXP - $now)
+        set -l until $_awsesh_never
         if test $left -le 0
             set left expired
             _awsesh_unexport
         else if test $left -lt 60
+            set until $_AWSESH_EXP
             set left '<1m'
-        else if test $left -lt 3600
-            set left (builtin math -s0 $left / 60)m
         else
-            set left (builtin math -s0 $left / 3600)h(builtin math -s0 "$left % 3600 / 600")(builtin math -s0 "$left % 600 / 60")m
+            # The whole minutes left change one second after a multiple of 60.
+            set until (builtin math -s0 "$_AWSESH_EXP - floor($left / 60) * 60 + 1")
+            if test $left -lt 3600
+                set left (builtin math -s0 $left / 60)m
+            else
+                set left (builtin math -s0 $left / 3600)h(builtin math -s0 "$left % 3600 / 600")(builtin math -s0 "$left % 600 / 60")m
+            end
+        end
+        # As an age of the clock file: the time is up when its age reaches it.
+        if test $until != $_awsesh_never; and set -q _awsesh_clock[1]
+            set -l at (builtin path mtime -- $_awsesh_clock 2>/dev/null)
+            and set -g _awsesh_seg_until (builtin math -s0 $until - $at)
         end
         set -l name ''
         if test "$argv[1]" != default
             set name (builtin string replace -ra '[^A-Za-z0-9._@-]' '?' -- $argv[1])' '
         end
-        builtin printf 'aws:%s%s\n' $name $left
+        set -g AWSESH_PROMPT_SEGMENT "aws:$name$left"
     end
 
     # For your own fish_prompt or fish_right_prompt.

@@ -33,6 +33,9 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
     \builtin typeset -g AWSESH_PROMPT_SEGMENT="${AWSESH_PROMPT_SEGMENT-}"
     \builtin typeset -g _awsesh_ps1_prefix="${_awsesh_ps1_prefix-}"
     \builtin typeset -g _awsesh_now=0 _awsesh_stamp='' _awsesh_persist=''
+    # What the segment was last made for (profile, session) and the second
+    # its text changes; loaded again, it is made afresh.
+    \builtin typeset -g _awsesh_seg_for='' _awsesh_seg_until=0 _awsesh_never=$((1 << 62))
     # AWSESH_REFRESH_MARGIN as last read, and its value in seconds.
     \builtin typeset -g _awsesh_margin_text='' _awsesh_margin=300
     \builtin typeset -g _awsesh_re_secs='^([0-9]{1,9})$'
@@ -47,19 +50,6 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         if [[ -z $_awsesh_now ]]; then
             _awsesh_now="$(\builtin command date +%s)"
         fi
-    }
-
-    # The expiry on the first line of the session file into $_awsesh_stamp,
-    # empty when there is none. Only a regular file is read, so a FIFO or a
-    # device planted there cannot stall the prompt, and at most 20 bytes.
-    _awsesh_read_stamp() {
-        \builtin emulate -L zsh
-        _awsesh_stamp=''
-        if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
-            { IFS= \builtin read -r -u 0 -k 20 _awsesh_stamp <"$_AWSESH_STAMP"; } 2>/dev/null
-            _awsesh_stamp="${_awsesh_stamp%%$'\n'*}"
-        fi
-        \builtin return 0
     }
 
     # Unsets the keys this shell holds, when they are awsesh's ($AWSESH_PROFILE
@@ -89,47 +79,69 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         \builtin typeset -g _AWSESH_FOR="$1"
     }
 
-    # The precmd hook: reads the stamp file with a builtin, forks only when
-    # another shell changed the session or the profile changed.
+    # The precmd hook. Reads the expiry on the first line of the session
+    # file with a builtin — only a regular file, so a FIFO or a device
+    # planted there cannot stall the prompt, and at most 20 bytes — and
+    # forks only when another shell changed the session or the profile
+    # changed. The segment and PROMPT are rebuilt only when their text
+    # changes (at most once a minute).
     _awsesh_hook() {
         \builtin emulate -L zsh
         \builtin local profile="${AWS_PROFILE:-default}"
         if [[ $profile != "${_AWSESH_FOR-}" ]]; then
             _awsesh_sync "$profile"
         else
-            _awsesh_read_stamp
+            _awsesh_stamp=''
+            if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
+                IFS= \builtin read -r -u 0 -k 20 _awsesh_stamp 2>&- <"$_AWSESH_STAMP"
+                _awsesh_stamp="${_awsesh_stamp%%$'\n'*}"
+            fi
             if [[ $_awsesh_stamp != "${_AWSESH_EXP-}" ]]; then
                 _awsesh_sync "$profile"
             fi
         fi
-        _awsesh_segment "$profile"
-        if [[ $_awsesh_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
+        _awsesh_now="${EPOCHSECONDS-}"
+        [[ -n $_awsesh_now ]] || _awsesh_clock
+        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-}" ]] ||
+            ((_awsesh_now >= _awsesh_seg_until)); then
+            _awsesh_segment "$profile"
+        fi
+        if [[ $_awsesh_prompt == 1 && -z ${STARSHIP_SHELL-} ]] &&
+            [[ $_awsesh_ps1_prefix != "${AWSESH_PROMPT_SEGMENT:+$AWSESH_PROMPT_SEGMENT }" ||
+                ${PROMPT-} != "$_awsesh_ps1_prefix"* ]]; then
             _awsesh_ps1
         fi
         \builtin return 0
     }
 
     # $AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:<1m`,
-    # `aws:expired`, or empty when this shell holds no session of profile $1.
-    # Expired keys are unset here: nothing can use them any more.
+    # `aws:expired`, or empty when this shell holds no session of profile $1;
+    # and until when (epoch seconds) that text holds. Expired keys are unset
+    # here: nothing can use them any more. Needs $_awsesh_now.
     _awsesh_segment() {
         \builtin emulate -L zsh
         \builtin local left name=''
         AWSESH_PROMPT_SEGMENT=''
+        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-}"
+        _awsesh_seg_until=$_awsesh_never
         if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[^0-9]* || ${_AWSESH_FOR-} != "$1" ]]; then
             \builtin return 0
         fi
-        _awsesh_clock
         left=$((_AWSESH_EXP - _awsesh_now))
         if ((left <= 0)); then
             left=expired
             _awsesh_unexport
         elif ((left < 60)); then
+            _awsesh_seg_until=$_AWSESH_EXP
             left='<1m'
-        elif ((left < 3600)); then
-            left=$((left / 60))m
         else
-            left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
+            # The whole minutes left change one second after a multiple of 60.
+            _awsesh_seg_until=$((_AWSESH_EXP - left / 60 * 60 + 1))
+            if ((left < 3600)); then
+                left=$((left / 60))m
+            else
+                left=$((left / 3600))h$(((left % 3600) / 600))$(((left % 600) / 60))m
+            fi
         fi
         if [[ $1 != default ]]; then
             name="${1//[^A-Za-z0-9._@-]/?} "

@@ -360,6 +360,45 @@ fn expire_in(sb: &Sandbox, profile: &str, secs: i64) -> i64 {
     epoch
 }
 
+/// The segment counts down by itself, prompt after prompt, with no new
+/// session: across a minute boundary (`aws:1m` → `aws:<1m`), and a prompt
+/// framework that rebuilds the prompt each time gets the segment back.
+fn the_segment_counts_down_between_sessions(sh: Sh) {
+    let Some(moto) = setup(sh) else { return };
+    let sb = Sandbox::new(moto);
+    login(&sb, "default", "12h", "200031");
+    let rc = write_rc(&sb, sh, "", 1, "");
+    let mut t = Term::start(&sb, sh, &rc, &[]);
+    let epoch = expire_in(&sb, "default", 68);
+    let prompt = t.enter();
+    assert!(prompt.starts_with("aws:1m "), "{}: {prompt:?}", sh.name());
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    // The same session, a few seconds later, under a minute left.
+    while now() <= epoch - 60 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let prompt = t.enter();
+    assert!(prompt.starts_with("aws:<1m "), "{}: {prompt:?}", sh.name());
+    // The prompt reset from outside (as a prompt framework does): the next
+    // prompt shows the segment again, once.
+    let reset = match sh {
+        Sh::Bash => "PS1='[P]> '",
+        Sh::Zsh => "PROMPT='[P]> '",
+        Sh::Fish => "true",
+    };
+    let (_, _, prompt) = t.run(reset);
+    assert!(
+        prompt.starts_with("aws:<1m [P]> "),
+        "{}: {prompt:?}",
+        sh.name()
+    );
+}
+
 /// A session with seconds left shows `aws:<1m`; once it expires, the next
 /// prompt shows `aws:expired` and its keys are no longer exported.
 fn expired_keys_are_unset_at_the_prompt(sh: Sh) {
@@ -527,6 +566,7 @@ term::per_shell! {
     login_of_another_profile_leaves_the_shell: [Bash, Zsh, Fish];
     rejected_names_and_hook_failures_drop_the_keys: [Bash, Zsh, Fish];
     expired_keys_are_unset_at_the_prompt: [Bash, Zsh, Fish];
+    the_segment_counts_down_between_sessions: [Bash, Zsh, Fish];
     planted_files_never_stall_the_prompt: [Bash, Zsh, Fish];
     margin_takes_effect_without_init: [Bash, Zsh, Fish];
 }
