@@ -258,6 +258,21 @@ fn a_terminal_arriving_just_after_a_failed_refresh_fails_fast_without_prompting(
         "asked for a code in turn: {output}"
     );
     assert_eq!(sts.requests(), requests, "the second terminal sent nothing");
+
+    // The failure is shared for 10 s only (README): later, a terminal asks
+    // for a code again instead of failing with a stale reason forever.
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    let mut third = spawn_pty(&sandbox, &["login"], &env);
+    let seen = third
+        .expect(Regex("MFA code|refresh of this session just failed"))
+        .expect("the third terminal prompts (within 30 s)");
+    let seen = String::from_utf8_lossy(seen.get(0).unwrap_or_default()).into_owned();
+    assert_eq!(
+        seen, "MFA code",
+        "a failure older than 10 s was still shared"
+    );
+    support::kill_tree(third.get_process().pid().as_raw() as u32);
+    drop(first);
 }
 
 /// The waiter names the holder from what the holder wrote in the lock file.
