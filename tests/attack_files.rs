@@ -599,6 +599,14 @@ fn foreign_and_expired_sessions_are_never_handed_out() {
     assert!(out.contains("expired"), "{out}");
     let (_, out, _) = behaves(&sandbox, &["prompt"], "expired");
     assert_eq!(out.trim(), "expired");
+    // An SDK calling credential_process with no terminal gets the
+    // still-valid session when there is one, never an expired one.
+    let (code, out, err) = behaves(&sandbox, &["credential-process"], "expired");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        !out.contains("ASIAEXPIREDEXPIRED01"),
+        "an expired session was handed to an SDK: {out}"
+    );
     // The hook's own answer drops the keys (the shell then shows
     // `expired`): it never exports them, whatever the shell does next.
     for shell in ["bash", "zsh", "fish"] {
