@@ -313,3 +313,31 @@ fn a_misbehaving_mfa_process_is_contained() {
         }
     }
 }
+
+/// A margin not shorter than the session would make every command ask for a
+/// new code (README, The refresh margin): refused in one line, with a code
+/// at hand too, and nothing sent to STS.
+#[test]
+fn a_margin_as_long_as_the_session_is_refused_before_sts() {
+    let fake = FakeSts::start();
+    let sandbox = Sandbox::with_fake(&fake);
+    let (code, _, err) = sandbox.run(&["login", "--duration", "15m", "--token-code", "111111"]);
+    assert_eq!(code, 0, "{err}");
+    let calls = fake.count("GetSessionToken");
+    // The profile's session is 12 h (no `duration_seconds`).
+    for margin in ["12h", "13h", "43200"] {
+        let out = support::output_within(
+            sandbox
+                .awsesh(&["env", "--ensure"])
+                .env("AWSESH_REFRESH_MARGIN", margin)
+                .env("AWSESH_MFA_CODE", "222222"),
+            support::COMMAND_DEADLINE,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "margin {margin}: {err}");
+        assert!(out.stdout.is_empty(), "margin {margin}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("refresh margin"), "margin {margin}: {err}");
+    }
+    assert_eq!(fake.count("GetSessionToken"), calls, "nothing reached STS");
+}
