@@ -352,3 +352,39 @@ fn the_fake_serves_mfa_device_discovery() {
         Some("arn:aws:iam::123456789012:mfa/fake")
     );
 }
+
+/// A refresh never worsens what is cached: a forced login whose session
+/// would end before the cached one is refused and keeps it; asking for the
+/// shorter length itself (`--force --duration`) replaces it.
+#[test]
+fn a_forced_login_never_shortens_the_cached_session_unless_asked() {
+    let fake = FakeSts::start();
+    let sandbox = Sandbox::with_fake(&fake);
+    let key = |sandbox: &Sandbox| {
+        let (code, out, err) = sandbox.run(&["env", "--shell", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["AWS_ACCESS_KEY_ID"].as_str().unwrap().to_string()
+    };
+    let (code, _, err) = sandbox.run(&["login", "--duration", "36h", "--token-code", "311111"]);
+    assert_eq!(code, 0, "{err}");
+    let long = key(&sandbox);
+    // The profile's default, 12 h: would end 24 h sooner.
+    let (code, _, err) = sandbox.run(&["login", "--force", "--token-code", "322222"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        key(&sandbox),
+        long,
+        "the 36 h session was replaced by a 12 h one"
+    );
+    let (code, _, err) = sandbox.run(&[
+        "login",
+        "--force",
+        "--duration",
+        "1h",
+        "--token-code",
+        "333333",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(key(&sandbox), long, "asked for 1 h: replaced");
+}
