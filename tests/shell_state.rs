@@ -360,6 +360,14 @@ fn expire_in(sb: &Sandbox, profile: &str, secs: i64) -> i64 {
     epoch
 }
 
+/// Seconds since the epoch, as the session's expiry counts them.
+fn epoch_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 /// The segment counts down by itself, prompt after prompt, with no new
 /// session: across a minute boundary (`aws:1m` → `aws:<1m`), and a prompt
 /// framework that rebuilds the prompt each time gets the segment back.
@@ -372,14 +380,8 @@ fn the_segment_counts_down_between_sessions(sh: Sh) {
     let epoch = expire_in(&sb, "default", 68);
     let prompt = t.enter();
     assert!(prompt.starts_with("aws:1m "), "{}: {prompt:?}", sh.name());
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-    };
     // The same session, a few seconds later, under a minute left.
-    while now() <= epoch - 60 {
+    while epoch_now() <= epoch - 60 {
         std::thread::sleep(Duration::from_millis(200));
     }
     let prompt = t.enter();
@@ -417,13 +419,7 @@ fn expired_keys_are_unset_at_the_prompt(sh: Sh) {
         sh.name()
     );
     // Past the expiry (whole seconds: one more to be sure).
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-    };
-    while now() <= epoch + 1 {
+    while epoch_now() <= epoch + 1 {
         std::thread::sleep(Duration::from_millis(200));
     }
     let prompt = t.enter();
