@@ -1,7 +1,9 @@
 //! Every subcommand and flag of awsesh, with the help text users see.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCandidates;
+
+use crate::shell::{OutputFormat, Shell};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,33 +62,6 @@ pub enum Command {
     /// Used by shell completion: every configured profile's name, one per line
     #[command(hide = true)]
     ListProfiles,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Bash,
-    Zsh,
-    Fish,
-    Json,
-}
-
-impl OutputFormat {
-    /// The shell of an output format, or None for JSON.
-    pub fn shell(self) -> Option<Shell> {
-        match self {
-            OutputFormat::Bash => Some(Shell::Bash),
-            OutputFormat::Zsh => Some(Shell::Zsh),
-            OutputFormat::Fish => Some(Shell::Fish),
-            OutputFormat::Json => None,
-        }
-    }
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -274,7 +249,7 @@ pub struct EnrollArgs {
 
 /// The candidates for `--profile`: never an error on a TAB, at worst nothing.
 fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
-    crate::profile::names()
+    crate::aws::profile::names()
         .unwrap_or_default()
         .into_iter()
         .map(clap_complete::CompletionCandidate::new)

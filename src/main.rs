@@ -11,40 +11,18 @@
     )
 )]
 
-mod block;
-mod cancel;
-mod child;
+mod aws;
 mod cli;
-mod clock;
 mod cmd;
-mod desktop;
-mod discovery;
-mod duration;
-mod enroll;
-mod error;
-mod fast;
-mod iam;
-mod ini_edit;
+mod hot_path;
+mod iam_user;
 mod keys;
-mod kind;
-mod longterm;
 mod mfa;
-mod net;
-mod output;
-mod partition;
-mod profile;
-mod refresh;
-mod role;
-mod rotate;
-mod secret;
 mod server;
+mod session;
 mod shell;
-mod start;
 mod store;
-mod sts;
-mod supervise;
-mod terminal;
-mod text;
+mod sys;
 
 use std::process::ExitCode;
 
@@ -52,19 +30,19 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     cmd::completions::serve_if_asked();
-    let command = match fast::parse(std::env::args_os()) {
-        Some(fast::Parsed::Version) => {
-            let _ = cmd::emit(&fast::version_text());
+    let command = match hot_path::parse(std::env::args_os()) {
+        Some(hot_path::Parsed::Version) => {
+            let _ = cmd::emit(&hot_path::version_text());
             return ExitCode::SUCCESS;
         }
-        Some(fast::Parsed::Command(command)) => command,
+        Some(hot_path::Parsed::Command(command)) => command,
         None => cli::Cli::parse().command,
     };
     match cmd::run(command) {
         Ok(code) => code,
         Err(err) => {
             // One line, and no control characters from names in config files.
-            crate::text::say(&err.to_string());
+            sys::text::say(&err.to_string());
             ExitCode::from(err.exit_code())
         }
     }

@@ -1,5 +1,5 @@
 //! The hot calls (`prompt`, `env`, `status`, `hook-sync`, `credential-process`,
-//! `--version`) are parsed by hand before clap (src/fast.rs). Each call here
+//! `--version`) are parsed by hand before clap (src/hot_path.rs). Each call here
 //! runs both ways on the same files and environment — the fast path, and clap
 //! (the debug build's `AWSESH_TEST_SLOW_PATH` switch) — and must print the
 //! same bytes on stdout and stderr and exit with the same status, errors

@@ -10,7 +10,7 @@ use clap::CommandFactory;
 use clap_complete::env::{CompleteEnv, EnvCompleter, Shells};
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 /// The variable that turns a run of awsesh into a completion request. Not
 /// clap's default `COMPLETE`, which a user may well have set for other reasons.

@@ -7,14 +7,14 @@
 use std::process::ExitCode;
 
 use crate::cli::ProfileArgs;
-use crate::error::Result;
-use crate::refresh::{self, Request};
+use crate::session::refresh::{self, Request};
 use crate::store::Store;
+use crate::sys::error::Result;
 
 pub fn run(args: ProfileArgs) -> Result<ExitCode> {
-    let profile = crate::profile::resolve_name(args.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.as_deref());
     let store = Store::open()?;
     let session = refresh::ensure(&store, &Request::serve(&profile, true))?;
-    crate::cmd::emit(&crate::output::credential_process_json(&session))?;
+    crate::cmd::emit(&crate::shell::output::credential_process_json(&session))?;
     Ok(ExitCode::SUCCESS)
 }

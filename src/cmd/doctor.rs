@@ -8,12 +8,13 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{DoctorArgs, Shell};
-use crate::error::Result;
-use crate::longterm::LongTermKeys;
-use crate::profile::Profile;
+use crate::aws::profile::Profile;
+use crate::cli::DoctorArgs;
+use crate::session::longterm::LongTermKeys;
+use crate::shell::Shell;
 use crate::shell::init::{init_line, name};
-use crate::text::printable;
+use crate::sys::error::Result;
+use crate::sys::text::printable;
 
 struct Report {
     failed: bool,
@@ -31,7 +32,7 @@ impl Report {
     }
 
     /// An awsesh error already says what to do.
-    fn error(&mut self, e: &crate::error::Error) {
+    fn error(&mut self, e: &crate::sys::error::Error) {
         self.failed = true;
         self.out.push_str(&format!("FAIL  {e}\n"));
     }
@@ -58,7 +59,7 @@ fn parent_shell() -> Option<Shell> {
 }
 
 pub fn run(args: DoctorArgs) -> Result<ExitCode> {
-    let profile_name = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let profile_name = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     let shown = printable(&profile_name);
     let mut report = Report {
         failed: false,
@@ -222,7 +223,7 @@ fn keys_profile(profile: &Profile, shown: &str, report: &mut Report) -> Option<P
                 &format!("role profile {shown} has no source_profile"),
                 &format!(
                     "add `source_profile = NAME` (a profile with long-term keys) to [{}]",
-                    crate::discovery::section_of(shown)
+                    crate::session::discovery::section_of(shown)
                 ),
             );
             None
@@ -232,13 +233,13 @@ fn keys_profile(profile: &Profile, shown: &str, report: &mut Report) -> Option<P
 }
 
 fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, report: &mut Report) {
-    let keys = match crate::longterm::load(keys_profile) {
+    let keys = match crate::session::longterm::load(keys_profile) {
         Ok(keys) => {
             report.ok(&format!("long-term keys found ({})", keys.access_key_id));
             keys
         }
         // Keys that already are a session: not a failure, just not awsesh's.
-        Err(crate::error::Error::NotForAwsesh { key, .. }) => {
+        Err(crate::sys::error::Error::NotForAwsesh { key, .. }) => {
             report.ok(&format!(
                 "profile {} gets a session from its `{key}` (not long-term keys): awsesh passes it through to the AWS CLI as typed",
                 printable(&keys_profile.name)
@@ -250,7 +251,7 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
             return;
         }
     };
-    let Ok(runtime) = crate::start::runtime() else {
+    let Ok(runtime) = crate::session::start::runtime() else {
         report.fail("cannot start the async runtime", "report a bug");
         return;
     };
@@ -265,7 +266,7 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
     }
     let region = keys_profile.region_or_default();
     if let Some(partition) = keys_profile.partition()
-        && partition != crate::partition::Partition::Aws
+        && partition != crate::aws::partition::Partition::Aws
     {
         report.ok(&format!(
             "partition {}: region {region}, endpoints under {}",
@@ -274,7 +275,7 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         ));
     }
     let checked = runtime.block_on(async {
-        let sts = crate::sts::Sts::connect(
+        let sts = crate::aws::sts::Sts::connect(
             &keys_profile.name,
             region,
             keys.credentials(),
@@ -282,7 +283,7 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         )
         .await?;
         let arn = sts.caller_identity().await?;
-        Ok::<_, crate::error::Error>((sts.target().endpoint.clone(), arn))
+        Ok::<_, crate::sys::error::Error>((sts.target().endpoint.clone(), arn))
     });
     match checked {
         Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
@@ -299,16 +300,17 @@ fn check_device_through_iam(
     report: &mut Report,
 ) {
     let shown = printable(&profile.name);
-    let section = crate::discovery::section_of(&shown);
+    let section = crate::session::discovery::section_of(&shown);
     let pin = |device: &str| format!("pin it with `mfa_serial = {device}` in [{section}]");
-    if let Some(device) = crate::discovery::remembered(&profile.name, &keys.access_key_id) {
+    if let Some(device) = crate::session::discovery::remembered(&profile.name, &keys.access_key_id)
+    {
         report.ok(&format!(
             "MFA device {device} (remembered: found through IAM earlier; {})",
             pin(&device)
         ));
         return;
     }
-    let found = runtime.block_on(crate::sts::list_mfa_devices(
+    let found = runtime.block_on(crate::aws::sts::list_mfa_devices(
         &profile.name,
         profile.region_or_default(),
         keys.credentials(),

@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use crate::cli::EnvArgs;
-use crate::error::{Error, Result};
-use crate::refresh::{self, Request};
+use crate::session::refresh::{self, Request};
 use crate::store::Store;
+use crate::sys::error::{Error, Result};
 
 pub fn run(args: EnvArgs) -> Result<ExitCode> {
-    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     let store = Store::open()?;
     let session = if args.ensure {
         match refresh::ensure(
@@ -24,9 +24,11 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
     } else {
         store
             .load(&profile)?
-            .filter(|s| s.seconds_left(crate::clock::now()) > 0)
-            .ok_or_else(|| crate::cmd::status::no_session_error(&profile))?
+            .filter(|s| s.seconds_left(crate::sys::clock::now()) > 0)
+            .ok_or_else(|| crate::session::no_session_error(&profile))?
     };
-    crate::cmd::emit(&crate::output::session_text(args.shell, &store, &session)?)?;
+    crate::cmd::emit(&crate::shell::output::session_text(
+        args.shell, &store, &session,
+    )?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,19 +10,19 @@ use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
 use crate::cli::ExecArgs;
-use crate::error::{Error, Result};
-use crate::refresh::{self, Request};
 use crate::server::{Endpoint, child_config, registry, source::Source};
+use crate::session::refresh::{self, Request};
 use crate::store::{Store, file};
+use crate::sys::error::{Error, Result};
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
     let Some((program, rest)) = args.command.split_first() else {
-        crate::text::say(
+        crate::sys::text::say(
             "no command given; usage: awsesh exec [--profile P] [--server] CMD [ARGS…]",
         );
         return Ok(ExitCode::from(2));
     };
-    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     if args.server {
         return run_server(&profile, args.code.token_code, program, rest);
     }
@@ -79,7 +79,7 @@ fn run_server(
 
     let config_text = child_config::filtered_config(profile)?;
     // Blocked before any thread starts, so that every thread inherits the mask.
-    let signals = crate::supervise::Signals::block();
+    let signals = crate::sys::supervise::Signals::block();
     let endpoint = Endpoint::start(Source::start(profile)?)?;
     let config = registry::companion_path(&store, std::process::id(), "config");
     // Registered first: the entry removes the config file when it goes.
@@ -94,6 +94,6 @@ fn run_server(
         command.env_remove(name);
     }
     command.envs(set);
-    let status = crate::supervise::run(command, &program.to_string_lossy(), signals)?;
+    let status = crate::sys::supervise::run(command, &program.to_string_lossy(), signals)?;
     Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
 }

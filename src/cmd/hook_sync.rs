@@ -8,13 +8,14 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{HookSyncArgs, Shell};
-use crate::error::Result;
+use crate::cli::HookSyncArgs;
+use crate::shell::Shell;
 use crate::shell::exports::{EXPORTED, Lines};
 use crate::store::Store;
+use crate::sys::error::Result;
 
 pub fn run(args: HookSyncArgs) -> Result<ExitCode> {
-    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     let text = match lines_for(args.shell, &profile) {
         Some(lines) => lines,
         None => {
@@ -37,7 +38,7 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     store.session_path(profile).ok()?;
     let mut lines = Lines::new(shell);
     match store.load(profile) {
-        Ok(Some(session)) if session.seconds_left(crate::clock::now()) > 0 => {
+        Ok(Some(session)) if session.seconds_left(crate::sys::clock::now()) > 0 => {
             lines.session(&session);
         }
         Ok(Some(expired)) => {
@@ -47,7 +48,7 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
         }
         Ok(None) | Err(_) => drop_held(&mut lines),
     }
-    crate::output::hook_vars(&mut lines, &store, profile).ok()?;
+    crate::shell::output::hook_vars(&mut lines, &store, profile).ok()?;
     Some(lines)
 }
 

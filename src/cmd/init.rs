@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{InitArgs, Shell};
-use crate::error::{Error, Result};
+use crate::cli::InitArgs;
+use crate::shell::Shell;
 use crate::shell::init::{InitOptions, render, valid_cmd, wrong_shell_message};
+use crate::sys::error::{Error, Result};
 
 /// How the script calls us: the name as typed when it came from PATH (so an
 /// upgrade that moves the binary keeps working), else the path as given made
@@ -30,7 +31,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
     if !valid_cmd(&args.cmd) {
         return Err(Error::Other(format!(
             "invalid --cmd `{}`: use letters, digits, `_` and `-`",
-            crate::text::printable(&args.cmd)
+            crate::sys::text::printable(&args.cmd)
         )));
     }
     if let Some(running) = evaluating_shell().filter(|&s| s != args.shell) {

@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
-use crate::error::Result;
+use crate::sys::error::Result;
 
 pub fn run() -> Result<ExitCode> {
     let mut out = String::new();
-    for name in crate::profile::names()? {
+    for name in crate::aws::profile::names()? {
         out.push_str(&name);
         out.push('\n');
     }

@@ -3,22 +3,22 @@
 use std::process::ExitCode;
 
 use crate::cli::LoginArgs;
-use crate::error::Result;
-use crate::refresh::{self, Request};
+use crate::session::refresh::{self, Request};
 use crate::store::Store;
+use crate::sys::error::Result;
 
 pub fn run(args: LoginArgs) -> Result<ExitCode> {
-    let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     let duration_secs = args
         .duration
         .as_deref()
-        .map(crate::duration::parse_session)
+        .map(crate::sys::duration::parse_session)
         .transpose()?;
     let store = Store::open()?;
     let margin = refresh::margin_secs()?;
     let before = store
         .load(&profile)?
-        .filter(|s| !args.force && s.is_fresh(crate::clock::now(), margin));
+        .filter(|s| !args.force && s.is_fresh(crate::sys::clock::now(), margin));
     let session = refresh::ensure(
         &store,
         &Request {
@@ -29,19 +29,21 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
             ..Request::reuse(&profile, None)
         },
     )?;
-    let left = crate::duration::time_left(session.seconds_left(crate::clock::now()));
+    let left = crate::sys::duration::time_left(session.seconds_left(crate::sys::clock::now()));
     let verb = if before.is_some() {
         "still valid, kept (use --force for a new one)"
     } else {
         "started"
     };
-    crate::text::say(&format!(
+    crate::sys::text::say(&format!(
         "session for profile {} {verb}: {left} left, until {}",
-        crate::text::printable(&profile),
-        crate::cmd::status::local_time(session.expiration)
+        crate::sys::text::printable(&profile),
+        crate::sys::clock::local(session.expiration)
     ));
     if let Some(format) = args.shell {
-        crate::cmd::emit(&crate::output::session_text(format, &store, &session)?)?;
+        crate::cmd::emit(&crate::shell::output::session_text(
+            format, &store, &session,
+        )?)?;
     }
     Ok(ExitCode::SUCCESS)
 }

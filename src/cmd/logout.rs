@@ -4,34 +4,34 @@
 use std::process::ExitCode;
 
 use crate::cli::LogoutArgs;
-use crate::error::Result;
 use crate::shell::exports::{EXPORTED, Lines};
 use crate::store::Store;
+use crate::sys::error::Result;
 
 pub fn run(args: LogoutArgs) -> Result<ExitCode> {
     let store = Store::open()?;
     let profiles: Vec<String> = if args.all {
         let (profiles, others) = store.remove_all()?;
         for profile in &profiles {
-            let name = crate::text::printable(profile);
-            crate::text::say(&format!("logged out of profile {name}"));
+            let name = crate::sys::text::printable(profile);
+            crate::sys::text::say(&format!("logged out of profile {name}"));
         }
         if others > 0 {
-            crate::text::say(&format!(
+            crate::sys::text::say(&format!(
                 "removed {others} unusable or leftover session files"
             ));
         }
         if profiles.is_empty() && others == 0 {
-            crate::text::say("no sessions");
+            crate::sys::text::say("no sessions");
         }
         profiles
     } else {
-        let profile = crate::profile::resolve_name(args.profile.profile.as_deref());
-        let name = crate::text::printable(&profile);
+        let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
+        let name = crate::sys::text::printable(&profile);
         if store.remove(&profile)? {
-            crate::text::say(&format!("logged out of profile {name}"));
+            crate::sys::text::say(&format!("logged out of profile {name}"));
         } else {
-            crate::text::say(&format!("no session for profile {name}"));
+            crate::sys::text::say(&format!("no session for profile {name}"));
         }
         vec![profile]
     };

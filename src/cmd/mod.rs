@@ -20,7 +20,7 @@ pub mod status;
 use std::process::ExitCode;
 
 use crate::cli::Command;
-use crate::error::Result;
+use crate::sys::error::Result;
 
 pub fn run(command: Command) -> Result<ExitCode> {
     match command {
@@ -48,5 +48,5 @@ pub fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| crate::error::Error::io("cannot write to stdout", e))
+        .map_err(|e| crate::sys::error::Error::io("cannot write to stdout", e))
 }

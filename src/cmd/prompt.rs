@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use crate::cli::ProfileArgs;
-use crate::error::Result;
 use crate::store::{dir, file, key_for};
+use crate::sys::error::Result;
 
 pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     if let Some(text) = segment(args.profile.as_deref()) {
@@ -15,15 +15,14 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
 }
 
 fn segment(profile: Option<&str>) -> Option<String> {
-    let profile = crate::profile::resolve_name(profile);
+    let profile = crate::aws::profile::resolve_name(profile);
     let (dir_path, _) = dir::location();
     dir::check(&dir_path).ok()?;
     let path = dir_path.join(format!("{}.session", key_for(&profile).ok()?));
     let bytes = file::read(&path).ok()??;
-    let now = crate::clock::now_epoch();
-    let expiry = crate::clock::stored_expiry(crate::store::session::stamp_of(&bytes)?, now)?;
-    Some(crate::duration::time_left(crate::clock::seconds_left(
-        expiry.unix_timestamp(),
-        now,
-    )))
+    let now = crate::sys::clock::now_epoch();
+    let expiry = crate::sys::clock::stored_expiry(crate::store::session::stamp_of(&bytes)?, now)?;
+    Some(crate::sys::duration::time_left(
+        crate::sys::clock::seconds_left(expiry.unix_timestamp(), now),
+    ))
 }

@@ -10,19 +10,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::ProfileArgs;
-use crate::enroll::{self, Existing};
-use crate::error::{Error, Result};
+use crate::iam_user::enroll::{self, Existing};
 use crate::keys::{Location, files, input, keyring};
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::text::printable;
 
 pub fn run(args: ProfileArgs) -> Result<ExitCode> {
-    let profile = crate::profile::resolve_name(args.profile.as_deref());
+    let profile = crate::aws::profile::resolve_name(args.profile.as_deref());
     crate::store::key_for(&profile)?;
-    let mut tty = crate::terminal::open_tty();
+    let mut tty = crate::sys::terminal::open_tty();
     keys_step(&profile, tty.as_mut())?;
     mfa_step(&profile)?;
     shell_step(tty.as_mut())?;
-    crate::text::say(&format!(
+    crate::sys::text::say(&format!(
         "setup of profile {} done; in a new shell, `aws` asks for the MFA code by itself",
         printable(&profile)
     ));
@@ -30,7 +30,7 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
 }
 
 fn step(text: &str) {
-    crate::text::say(text);
+    crate::sys::text::say(text);
 }
 
 /// A yes/no question on the terminal; Enter means yes.
@@ -79,7 +79,7 @@ fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
                     access_key_id: plain.access_key_id,
                     secret_access_key: plain.secret_access_key,
                 };
-                crate::cmd::keys::add_keys(profile, &keys, true)
+                crate::keys::add::add_keys(profile, &keys, true)
             } else {
                 step(&format!("keys: left in {path}"));
                 Ok(())
@@ -107,13 +107,13 @@ fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
                 "Create an access key for your IAM user (IAM console: Security credentials, Create access key; or ask whoever created your user), then paste it here."
             );
             let keys = input::from_terminal(tty, profile)?;
-            crate::cmd::keys::add_keys(profile, &keys, false)
+            crate::keys::add::add_keys(profile, &keys, false)
         }
     }
 }
 
 fn mfa_step(profile: &str) -> Result<()> {
-    let loaded = crate::profile::Profile::load(profile)?;
+    let loaded = crate::aws::profile::Profile::load(profile)?;
     if let Some(serial) = &loaded.mfa_serial {
         step(&format!(
             "MFA: profile {} uses MFA device {serial}",

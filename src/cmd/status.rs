@@ -13,17 +13,12 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::aws::profile::Profile;
 use crate::cli::StatusArgs;
-use crate::error::{Error, Result};
-use crate::profile::Profile;
 use crate::store::Store;
 use crate::store::session::Session;
-use crate::text::printable;
-
-/// Local wall-clock time, e.g. `2026-11-24 16:50:31 +01:00`.
-pub fn local_time(at: OffsetDateTime) -> String {
-    crate::clock::local(at)
-}
+use crate::sys::error::{Error, Result};
+use crate::sys::text::printable;
 
 /// How a profile signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +33,7 @@ enum Kind {
 
 impl Kind {
     fn of(profile: &Profile) -> Kind {
-        if crate::longterm::returns_awsesh_session(profile) {
+        if crate::session::longterm::returns_awsesh_session(profile) {
             return Kind::Other("credential_process");
         }
         match (profile.other_sign_in, &profile.role_arn) {
@@ -155,9 +150,9 @@ impl Entry {
             "mfa_serial": self.mfa_serial,
             "state": self.state(now).token(),
             "expiration": session.map(Session::expiration_rfc3339),
-            "expires_at_local": session.map(|s| local_time(s.expiration)),
+            "expires_at_local": session.map(|s| crate::sys::clock::local(s.expiration)),
             "seconds_left": session.map(|s| s.seconds_left(now).max(0)),
-            "time_left": session.map(|s| crate::duration::time_left(s.seconds_left(now))),
+            "time_left": session.map(|s| crate::sys::duration::time_left(s.seconds_left(now))),
         })
     }
 
@@ -181,31 +176,15 @@ pub fn run(args: StatusArgs) -> Result<ExitCode> {
         all(args.json)
     } else {
         one(
-            &crate::profile::resolve_name(args.profile.profile.as_deref()),
+            &crate::aws::profile::resolve_name(args.profile.profile.as_deref()),
             args.json,
         )
     }
 }
 
-/// The error for a profile without a valid session, saying what will work:
-/// a profile that is not configured, or not awsesh's, says so; otherwise
-/// `awsesh login --profile P`.
-pub fn no_session_error(name: &str) -> Error {
-    match Profile::load(name) {
-        Err(e) => e,
-        Ok(profile) => match profile.other_sign_in {
-            Some(key) => Error::NotForAwsesh {
-                profile: name.to_string(),
-                key,
-            },
-            None => Error::NoSession(printable(name)),
-        },
-    }
-}
-
 fn one(name: &str, as_json: bool) -> Result<ExitCode> {
     let store = Store::open()?;
-    let now = crate::clock::now();
+    let now = crate::sys::clock::now();
     let session = store.load(name)?;
     let profile = match Profile::load(name) {
         Ok(profile) => Some(profile),
@@ -220,7 +199,9 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
         return Ok(state.exit_code());
     }
     let Some(s) = entry.session.as_ref().filter(|_| state != State::NotAwsesh) else {
-        crate::text::say(&printable(&no_session_error(name).to_string()).to_string());
+        crate::sys::text::say(
+            &printable(&crate::session::no_session_error(name).to_string()).to_string(),
+        );
         return Ok(state.exit_code());
     };
     let mut out = String::new();
@@ -229,26 +210,29 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
     if let Some(role_arn) = &s.role_arn {
         out.push_str(&format!("role:        {}\n", printable(role_arn)));
     }
-    out.push_str(&format!("expires at:  {}\n", local_time(s.expiration)));
+    out.push_str(&format!(
+        "expires at:  {}\n",
+        crate::sys::clock::local(s.expiration)
+    ));
     out.push_str(&format!(
         "time left:   {}\n",
-        crate::duration::time_left(s.seconds_left(now))
+        crate::sys::duration::time_left(s.seconds_left(now))
     ));
     // Credential endpoints of `exec --server` serving this profile.
     out.push_str(&crate::server::registry::describe(&store, Some(name)));
     crate::cmd::emit(&out)?;
     if state == State::Expired {
-        crate::text::say(&format!(
+        crate::sys::text::say(&format!(
             "the session of profile `{}` has expired; start a new one with `awsesh login --profile {}`",
             printable(name),
-            crate::text::shell_word(name)
+            crate::sys::text::shell_word(name)
         ));
     }
     if !entry.configured {
-        crate::text::say(&format!(
+        crate::sys::text::say(&format!(
             "profile `{}` is no longer in the AWS config files; `awsesh logout --profile {}` forgets its session",
             printable(name),
-            crate::text::shell_word(name)
+            crate::sys::text::shell_word(name)
         ));
     }
     Ok(state.exit_code())
@@ -256,13 +240,13 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
 
 fn all(as_json: bool) -> Result<ExitCode> {
     let store = Store::open()?;
-    let now = crate::clock::now();
+    let now = crate::sys::clock::now();
     let mut sessions: BTreeMap<String, Session> = store
         .list()?
         .into_iter()
         .map(|s| (s.profile.clone(), s))
         .collect();
-    let mut entries: Vec<Entry> = crate::profile::names()?
+    let mut entries: Vec<Entry> = crate::aws::profile::names()?
         .into_iter()
         .map(|name| {
             let session = sessions.remove(&name);
@@ -281,7 +265,7 @@ fn all(as_json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        crate::text::say(
+        crate::sys::text::say(
             "no profiles in the AWS config files and no sessions; add one with `aws configure`",
         );
         return Ok(ExitCode::SUCCESS);
@@ -302,9 +286,9 @@ fn table(entries: &[Entry], now: OffsetDateTime) -> String {
                 printable(&e.name),
                 e.state(now).word().to_string(),
                 session.map_or("-".into(), |s| {
-                    crate::duration::time_left(s.seconds_left(now))
+                    crate::sys::duration::time_left(s.seconds_left(now))
                 }),
-                session.map_or("-".into(), |s| local_time(s.expiration)),
+                session.map_or("-".into(), |s| crate::sys::clock::local(s.expiration)),
                 e.detail(),
             ]
         })

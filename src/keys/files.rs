@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
-use crate::ini_edit::{self, FileKind};
-use crate::profile::{config_path, credentials_path};
-use crate::secret::Secret;
+use crate::aws::ini_edit::{self, FileKind};
+use crate::aws::profile::{config_path, credentials_path};
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
 
 pub const ACCESS_KEY_ID: &str = "aws_access_key_id";
 pub const SECRET_ACCESS_KEY: &str = "aws_secret_access_key";
@@ -141,7 +141,7 @@ pub fn has_credential_process(profile: &str) -> Result<bool> {
 pub fn session_keys_error(profile: &str, path: &std::path::Path) -> Error {
     Error::Other(format!(
         "profile `{}` in {} holds temporary session keys (aws_session_token), not long-term keys; nothing was changed",
-        crate::text::printable(profile),
+        crate::sys::text::printable(profile),
         path.display()
     ))
 }

@@ -5,10 +5,10 @@
 use std::fs::File;
 use std::io::{Read, Write};
 
-use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
 
-use super::keyring::Keys;
+use super::Keys;
 
 /// What a long-term access key id looks like (temporary ones start with ASIA).
 pub fn check_access_key_id(id: &str) -> Result<()> {
@@ -78,7 +78,7 @@ pub fn from_reader(reader: impl Read) -> Result<Keys> {
 
 /// Keys typed on the terminal.
 pub fn from_terminal(tty: &mut File, profile: &str) -> Result<Keys> {
-    let profile = crate::text::printable(profile);
+    let profile = crate::sys::text::printable(profile);
     let id = loop {
         let id = read_line(tty, &format!("Access key ID for profile {profile}: "), true)?;
         match check_access_key_id(id.trim()) {
@@ -105,7 +105,7 @@ pub fn from_terminal(tty: &mut File, profile: &str) -> Result<Keys> {
 
 /// One line from the terminal; Ctrl-C or end of input cancels (130).
 pub fn read_line(tty: &mut File, prompt: &str, echo: bool) -> Result<String> {
-    crate::terminal::read_line(tty, prompt, echo, None)
+    crate::sys::terminal::read_line(tty, prompt, echo, None)
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use std::time::Duration;
 use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::Secret;
+use super::Keys;
+use crate::sys::secret::Secret;
 
 const SERVICE: &str = "awsesh";
 /// Long enough to type a password into an unlock dialog.
@@ -26,7 +27,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 fn timeout() -> Duration {
     std::env::var("AWSESH_KEYRING_TIMEOUT")
         .ok()
-        .and_then(|t| crate::duration::parse(&t).ok())
+        .and_then(|t| crate::sys::duration::parse(&t).ok())
         .filter(|secs| *secs > 0)
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs)
 }
@@ -77,7 +78,7 @@ fn detail(err: &dyn std::error::Error) -> String {
         current = source;
     }
     let text = current.to_string();
-    let line = crate::text::printable(text.lines().next().unwrap_or(""));
+    let line = crate::sys::text::printable(text.lines().next().unwrap_or(""));
     line.chars().take(160).collect()
 }
 
@@ -91,7 +92,7 @@ fn map_error(err: keyring_core::Error) -> Unavailable {
         E::BadEncoding(_) | E::BadDataFormat(..) => {
             Unavailable::Failed("the stored item is not awsesh's".into())
         }
-        _ => Unavailable::Failed(crate::text::printable(&err.to_string())),
+        _ => Unavailable::Failed(crate::sys::text::printable(&err.to_string())),
     }
 }
 
@@ -101,20 +102,6 @@ struct Stored {
     version: u32,
     access_key_id: String,
     secret_access_key: String,
-}
-
-/// Long-term keys of one profile.
-pub struct Keys {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
 }
 
 #[cfg(target_os = "linux")]
@@ -143,7 +130,7 @@ fn open_store() -> Result<Arc<CredentialStore>, Unavailable> {
 fn open_store() -> Result<Arc<CredentialStore>, Unavailable> {
     match apple_native_keyring_store::keychain::Store::new() {
         Ok(store) => Ok(store),
-        Err(err) => Err(Unavailable::Missing(crate::text::printable(
+        Err(err) => Err(Unavailable::Missing(crate::sys::text::printable(
             &err.to_string(),
         ))),
     }
@@ -192,7 +179,7 @@ fn user_for(profile: &str) -> Result<String, Unavailable> {
 fn label_for(profile: &str) -> String {
     format!(
         "awsesh: AWS access key of profile {}",
-        crate::text::printable(profile)
+        crate::sys::text::printable(profile)
     )
 }
 

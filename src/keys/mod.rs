@@ -1,22 +1,24 @@
 //! Long-term keys: kept in the OS keyring (`keyring`), tracked in a small
 //! index so that profiles without keyring keys never touch the keyring
 //! (`index`), moved out of or rewritten in the plaintext AWS files
-//! (`files`), and typed or piped in (`input`). Rotation is `rotate.rs`.
+//! (`files`), typed or piped in (`input`), and added (`add`). Rotation is
+//! `iam_user/rotate.rs`.
 //!
 //! Only the refresh path (`sts::load_long_term`) and the `keys`, `mfa` and
 //! `setup` commands come here; `prompt`, `env`, `status` and the shell hook
 //! never do.
 
+pub mod add;
 pub mod files;
 pub mod index;
 pub mod input;
 pub mod keyring;
 
-pub use keyring::Keys;
+pub use crate::aws::access_key::Keys;
 
-use crate::error::{Error, Result};
-use crate::secret::Secret;
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
+use crate::sys::text::printable;
 
 /// The profile's keys from the OS keyring: `Ok(None)` when the profile does
 /// not keep its keys there (then aws-config's profile provider reads the

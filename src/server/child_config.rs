@@ -13,7 +13,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 /// Keys that make a profile produce credentials on its own.
 const CREDENTIAL_KEYS: &[&str] = &[
@@ -62,7 +62,7 @@ const MAX_CONFIG: u64 = 1024 * 1024;
 /// The user's config file (as `AWS_CONFIG_FILE` or `~/.aws/config` names
 /// it), with `profile`'s credential keys removed.
 pub fn filtered_config(profile: &str) -> Result<String> {
-    let path = crate::profile::config_path();
+    let path = crate::aws::profile::config_path();
     let text = read_config(&path)?;
     if profile
         .chars()
@@ -70,7 +70,7 @@ pub fn filtered_config(profile: &str) -> Result<String> {
     {
         return Err(Error::Other(format!(
             "profile `{}` cannot be named in a config file section; use a plainer name with --server",
-            crate::text::printable(profile)
+            crate::sys::text::printable(profile)
         )));
     }
     Ok(filter(&text, profile))

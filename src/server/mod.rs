@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 
-use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
 use http::{Head, ReadError};
 use source::{Answer, Source};
 

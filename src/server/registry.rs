@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::error::Result;
 use crate::store::{Store, file};
+use crate::sys::error::Result;
 
 const PREFIX: &str = "server-";
 const SUFFIX: &str = ".json";
@@ -56,7 +56,7 @@ pub fn register(store: &Store, port: u16, profile: &str, extra: Vec<PathBuf>) ->
         "pid": pid,
         "port": port,
         "profile": profile,
-        "started": crate::clock::now_epoch(),
+        "started": crate::sys::clock::now_epoch(),
         "start_ticks": start_ticks(pid),
     });
     file::write_atomic(&path, value.to_string().as_bytes())?;
@@ -147,11 +147,11 @@ pub fn describe(store: &Store, profile: Option<&str>) -> String {
     let mut out = String::from("credential servers (awsesh exec --server):\n");
     for s in servers {
         let since = time::OffsetDateTime::from_unix_timestamp(s.started)
-            .map(crate::clock::local)
+            .map(crate::sys::clock::local)
             .unwrap_or_default();
         out.push_str(&format!(
             "  profile {:<16} pid {:<8} http://127.0.0.1:{}  since {}\n",
-            crate::text::printable(&s.profile),
+            crate::sys::text::printable(&s.profile),
             s.pid,
             s.port,
             since

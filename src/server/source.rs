@@ -14,12 +14,12 @@ use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::duration::time_left;
-use crate::error::Error;
-use crate::refresh::{self, Request};
+use crate::session::refresh::{self, Request};
 use crate::store::Store;
 use crate::store::session::Session;
-use crate::text::printable;
+use crate::sys::duration::time_left;
+use crate::sys::error::Error;
+use crate::sys::text::printable;
 
 /// How long a request waits for the refresh it joined before it is answered
 /// with the still-valid session (SDKs give up on the endpoint after 2 s).
@@ -62,7 +62,7 @@ pub struct Source {
 
 impl Source {
     /// Starts the worker that runs refreshes for `profile`.
-    pub fn start(profile: &str) -> crate::error::Result<Arc<Source>> {
+    pub fn start(profile: &str) -> crate::sys::error::Result<Arc<Source>> {
         let source = Arc::new(Source {
             profile: profile.to_string(),
             store: Store::open()?,
@@ -161,7 +161,7 @@ impl Source {
         match refresh::ensure(&self.store, &Request::serve(&self.profile, false)) {
             Ok(session) => {
                 let renewed = before.is_none_or(|b| !same(&b, &session));
-                let now = crate::clock::now();
+                let now = crate::sys::clock::now();
                 // Handed back unrenewed inside the window: no code could be had.
                 let notice = (!renewed && !session.is_fresh(now, window)).then(|| {
                     let left = time_left(session.seconds_left(now));
@@ -202,13 +202,13 @@ impl Source {
             .load(&self.profile)
             .ok()
             .flatten()
-            .filter(|s| s.seconds_left(crate::clock::now()) > 0)
+            .filter(|s| s.seconds_left(crate::sys::clock::now()) > 0)
     }
 }
 
 /// One line on the terminal CMD runs in (else awsesh's stderr).
 fn tell(line: &str) {
-    match crate::terminal::open_tty() {
+    match crate::sys::terminal::open_tty() {
         Some(mut tty) => {
             let _ = writeln!(tty, "{line}");
         }

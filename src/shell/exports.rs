@@ -4,7 +4,7 @@
 //! parses, so builtins are called as `\builtin NAME`, which neither an alias
 //! nor a function of that name can take over.
 
-use crate::cli::Shell;
+use super::Shell;
 use crate::shell::quote;
 use crate::store::session::Session;
 

@@ -2,7 +2,7 @@
 //! (`@AWSESH@`, `@CMD@`, `@PROMPT@`) filled in here. The refresh margin is
 //! not one of them: the scripts read `AWSESH_REFRESH_MARGIN` when it changes.
 
-use crate::cli::Shell;
+use super::Shell;
 use crate::shell::quote;
 
 const BASH: &str = include_str!("../../shell/awsesh.bash");

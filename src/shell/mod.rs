@@ -1,5 +1,36 @@
-//! Everything a shell evaluates: quoting, export lines, init scripts.
+//! Everything a shell evaluates: quoting, export lines, init scripts, and the
+//! renderings of a session shared by several commands.
 
 pub mod exports;
 pub mod init;
+pub mod output;
 pub mod quote;
+
+use clap::ValueEnum;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Bash,
+    Zsh,
+    Fish,
+    Json,
+}
+
+impl OutputFormat {
+    /// The shell of an output format, or None for JSON.
+    pub fn shell(self) -> Option<Shell> {
+        match self {
+            OutputFormat::Bash => Some(Shell::Bash),
+            OutputFormat::Zsh => Some(Shell::Zsh),
+            OutputFormat::Fish => Some(Shell::Fish),
+            OutputFormat::Json => None,
+        }
+    }
+}

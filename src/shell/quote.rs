@@ -1,10 +1,10 @@
 //! Quoting a value so that a shell reads it back byte for byte and runs nothing.
 
-use crate::cli::Shell;
+use super::Shell;
 
 /// POSIX single quotes: nothing is special inside, and `'` becomes `'\\''`.
 pub fn posix(value: &str) -> String {
-    crate::text::posix_quoted(value)
+    crate::sys::text::posix_quoted(value)
 }
 
 /// fish single quotes: `\` and `'` are the only escapes, so both must be

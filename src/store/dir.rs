@@ -6,7 +6,7 @@ use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 pub fn euid() -> u32 {
     // SAFETY: geteuid cannot fail and touches no memory.
@@ -37,7 +37,7 @@ pub fn prepare() -> Result<PathBuf> {
             fs::set_permissions(&path, fs::Permissions::from_mode(0o700))
                 .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))?;
             if fallback {
-                crate::text::say(&format!(
+                crate::sys::text::say(&format!(
                     "warning: XDG_RUNTIME_DIR is not set; keeping sessions in {}",
                     path.display()
                 ));

@@ -10,8 +10,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
 use crate::store::dir::euid;
+use crate::sys::error::{Error, Result};
 
 /// Larger files are not ours: they are treated as a cache miss.
 pub const MAX_SIZE: u64 = 64 * 1024;
@@ -263,7 +263,7 @@ pub fn remove_stale_temps(dir: &Path, max_age: std::time::Duration) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
-    let now = crate::clock::now_epoch();
+    let now = crate::sys::clock::now_epoch();
     let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
     let mut removed = 0;
     for entry in entries.flatten() {
@@ -277,7 +277,7 @@ pub fn remove_stale_temps(dir: &Path, max_age: std::time::Duration) -> usize {
         if meta.is_dir() || meta.uid() != euid() {
             continue;
         }
-        let old = crate::clock::seconds_left(now, meta.ctime()) >= max_age;
+        let old = crate::sys::clock::seconds_left(now, meta.ctime()) >= max_age;
         let orphan = pid != std::process::id().try_into().unwrap_or(0) && !is_alive(pid);
         if (old || orphan) && fs::remove_file(entry.path()).is_ok() {
             removed += 1;

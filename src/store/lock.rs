@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use crate::error::{Error, Result};
 use crate::store::file;
+use crate::sys::error::{Error, Result};
 
 pub struct LockGuard {
     file: File,
@@ -49,7 +49,7 @@ pub fn acquire(path: &Path, on_wait: impl FnOnce(&str)) -> Result<LockGuard> {
 /// the platform does with a signal during a blocking `flock`.
 fn wait_for(file: &File, path: &Path) -> Result<()> {
     loop {
-        crate::cancel::check()?;
+        crate::sys::cancel::check()?;
         match fs4::FileExt::try_lock(file) {
             Ok(()) => return Ok(()),
             Err(fs4::TryLockError::WouldBlock) => {
@@ -73,7 +73,7 @@ impl LockGuard {
     /// Tells waiters what the holder is doing now (`prompting for the MFA
     /// code`, `calling STS`, `running mfa_process` …).
     pub fn doing(&self, activity: &str) {
-        let tty = crate::terminal::tty_name().unwrap_or_else(|| "no tty".to_string());
+        let tty = crate::sys::terminal::tty_name().unwrap_or_else(|| "no tty".to_string());
         let mut text = format!("pid {}, tty {}", std::process::id(), tty);
         if !activity.is_empty() {
             text.push_str(", ");

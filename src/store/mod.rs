@@ -13,7 +13,7 @@ pub mod session;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 use session::Session;
 
 const SESSION_EXT: &str = "session";
@@ -31,7 +31,7 @@ pub struct Failure {
 
 /// This process's terminal as one word, `-` without one.
 fn terminal_word() -> String {
-    crate::terminal::tty_name()
+    crate::sys::terminal::tty_name()
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join("_"))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "-".to_string())
@@ -72,7 +72,7 @@ fn warn_once(line: &str) {
         }
         said.push(line.to_string());
     }
-    eprintln!("{}", crate::text::printable(line));
+    eprintln!("{}", crate::sys::text::printable(line));
 }
 
 impl Store {
@@ -199,7 +199,7 @@ impl Store {
     /// Records that a refresh failed, for the terminals queued behind it:
     /// when, from which terminal (`-` for none), and why.
     pub fn record_failure(&self, profile: &str, reason: &str) -> Result<()> {
-        let now = crate::clock::now_epoch();
+        let now = crate::sys::clock::now_epoch();
         let reason: String = reason
             .chars()
             .filter(|c| !c.is_control())

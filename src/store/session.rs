@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::clock;
+use crate::sys::clock;
 
-use crate::secret::Secret;
+use crate::sys::secret::Secret;
 
 /// Version 2: the expiry line in front of the JSON (version 1 had it in a
 /// separate stamp file).

@@ -16,9 +16,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
-use crate::profile::Profile;
-use crate::text::printable;
+use crate::aws::profile::Profile;
+use crate::sys::error::{Error, Result};
+use crate::sys::text::printable;
 
 /// The environment setting; it wins over the profile key either way.
 pub const ENV: &str = "AWSESH_DESKTOP_PROMPT";
@@ -105,30 +105,30 @@ impl Dialog {
     /// Shows the dialog once; the text typed, or Cancelled.
     fn ask(&self, text: &str, profile: &str, abandon: &AtomicBool) -> Result<String> {
         let command = self.command(text);
-        let limits = crate::child::Limits {
+        let limits = crate::sys::child::Limits {
             deadline: DIALOG_TIMEOUT,
             max_output: 4096,
         };
-        crate::cancel::install();
-        let stop = || crate::cancel::requested() || abandon.load(Ordering::SeqCst);
+        crate::sys::cancel::install();
+        let stop = || crate::sys::cancel::requested() || abandon.load(Ordering::SeqCst);
         let failed = |detail: String| Error::ProcessFailed {
             profile: printable(profile),
             key: "awsesh_desktop_prompt",
             detail: format!("(the desktop MFA prompt) {detail}"),
         };
-        let done = match crate::child::run(command, None, &limits, &stop) {
+        let done = match crate::sys::child::run(command, None, &limits, &stop) {
             Ok(done) => done,
-            Err(crate::child::Failure::Cancelled) => return Err(Error::Cancelled),
-            Err(crate::child::Failure::TimedOut(after)) => {
+            Err(crate::sys::child::Failure::Cancelled) => return Err(Error::Cancelled),
+            Err(crate::sys::child::Failure::TimedOut(after)) => {
                 return Err(failed(format!(
                     "got no answer within {} s and was closed",
                     after.as_secs()
                 )));
             }
-            Err(crate::child::Failure::Spawn(e)) => {
+            Err(crate::sys::child::Failure::Spawn(e)) => {
                 return Err(failed(format!("could not be started ({})", e.kind())));
             }
-            Err(crate::child::Failure::Io(e)) => {
+            Err(crate::sys::child::Failure::Io(e)) => {
                 return Err(failed(format!("could not be watched ({})", e.kind())));
             }
         };
@@ -138,7 +138,7 @@ impl Dialog {
             Some(1) => Err(Error::Cancelled),
             Some(code) => Err(failed(format!(
                 "failed (exit status {code}): {}",
-                crate::child::excerpt(&done.stderr)
+                crate::sys::child::excerpt(&done.stderr)
             ))),
             None => Err(failed("was killed by a signal".into())),
         }

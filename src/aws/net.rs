@@ -12,8 +12,8 @@ use aws_smithy_http_client::tls::{self, Provider, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use crate::error::{Error, Result};
-use crate::partition::Partition;
+use crate::aws::partition::Partition;
+use crate::sys::error::{Error, Result};
 
 /// Variables that override where requests go, most specific first.
 pub const STS_ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"];
@@ -30,7 +30,7 @@ pub fn ca_bundle_path(profile_ca_bundle: Option<&str>) -> Option<PathBuf> {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         })
-        .map(crate::profile::expand_home)
+        .map(crate::aws::profile::expand_home)
 }
 
 /// The HTTP client for one profile's calls. Reading the CA bundle is the only
@@ -68,7 +68,7 @@ fn read_bundle(path: &Path) -> Result<Vec<u8>> {
         Error::Network(format!(
             "cannot read the CA bundle {} ({}); fix AWS_CA_BUNDLE or `ca_bundle`",
             path.display(),
-            crate::error::io_words(&e)
+            crate::sys::error::io_words(&e)
         ))
     })?;
     if !bytes
@@ -105,7 +105,7 @@ pub fn endpoint_override(vars: &[&str]) -> Result<Option<String>> {
         }
         _ => Err(Error::Network(format!(
             "{var} must start with http:// or https:// and name a host (it is `{}`)",
-            crate::text::printable(&url.chars().take(100).collect::<String>())
+            crate::sys::text::printable(&url.chars().take(100).collect::<String>())
         ))),
     }
 }

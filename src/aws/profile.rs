@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use aws_config::profile::ProfileSet;
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 /// `--profile`, else `AWS_PROFILE`, else `default`.
 pub fn resolve_name(flag: Option<&str>) -> String {
@@ -120,12 +120,12 @@ fn load_set() -> std::result::Result<ProfileSet, String> {
             .build(),
     };
     let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
-    crate::block::on_ready(load).map_err(|e| {
+    crate::sys::block_on::on_ready(load).map_err(|e| {
         // The parse error (file, line, what) is the source; its text spans lines.
         let detail = std::error::Error::source(&e)
             .map(ToString::to_string)
             .unwrap_or_else(|| e.to_string());
-        crate::text::printable(&detail.split_whitespace().collect::<Vec<_>>().join(" "))
+        crate::sys::text::printable(&detail.split_whitespace().collect::<Vec<_>>().join(" "))
     })
 }
 
@@ -188,7 +188,7 @@ impl Profile {
         let profile = Profile::load_lenient(name)?;
         if !profile.exists {
             return Err(Error::NoSuchProfile {
-                profile: crate::text::printable(name),
+                profile: crate::sys::text::printable(name),
                 config: config_path().display().to_string(),
                 credentials: credentials_path().display().to_string(),
             });
@@ -237,11 +237,11 @@ impl Profile {
 
     /// The partition of the profile's account, from its `mfa_serial` or
     /// `role_arn` (`arn:PARTITION:…`).
-    pub fn partition(&self) -> Option<crate::partition::Partition> {
+    pub fn partition(&self) -> Option<crate::aws::partition::Partition> {
         [&self.mfa_serial, &self.role_arn]
             .into_iter()
             .flatten()
-            .find_map(|arn| crate::partition::of_arn(arn))
+            .find_map(|arn| crate::aws::partition::of_arn(arn))
     }
 
     /// The region for STS: the environment, then the profile, then the

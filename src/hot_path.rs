@@ -8,9 +8,8 @@
 
 use std::ffi::OsString;
 
-use crate::cli::{
-    CodeArgs, Command, EnvArgs, HookSyncArgs, OutputFormat, ProfileArgs, Shell, StatusArgs,
-};
+use crate::cli::{CodeArgs, Command, EnvArgs, HookSyncArgs, ProfileArgs, StatusArgs};
+use crate::shell::{OutputFormat, Shell};
 
 /// What a hot call asks for.
 #[derive(Debug)]

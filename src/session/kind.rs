@@ -8,10 +8,10 @@
 //! A kind only describes; `refresh.rs` runs the protocol (lock, re-read,
 //! failure sharing) the same way for every kind, and `start.rs` starts one.
 
-use crate::error::{Error, Result};
-use crate::profile::Profile;
-use crate::role::{Role, device_matches};
+use crate::aws::profile::Profile;
+use crate::session::role::{Role, device_matches};
 use crate::store::session::Session;
+use crate::sys::error::{Error, Result};
 
 pub const DEFAULT_DURATION_SECS: u64 = 43_200;
 
@@ -47,7 +47,7 @@ impl Kind {
     ) -> Result<Kind> {
         if let Some(key) = profile.other_sign_in {
             return Err(Error::NotForAwsesh {
-                profile: crate::text::printable(&profile.name),
+                profile: crate::sys::text::printable(&profile.name),
                 key,
             });
         }
@@ -55,7 +55,7 @@ impl Kind {
             let duration = match duration {
                 Some(d) => d,
                 None => match profile.duration_seconds {
-                    Some(d) => crate::duration::parse_session(&d.to_string())?,
+                    Some(d) => crate::sys::duration::parse_session(&d.to_string())?,
                     None => DEFAULT_DURATION_SECS,
                 },
             };

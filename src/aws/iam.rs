@@ -7,10 +7,10 @@
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::error::{Error, Result};
-use crate::keys::Keys;
-use crate::secret::Secret;
-use crate::text::printable;
+use super::access_key::Keys;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
+use crate::sys::text::printable;
 
 /// A failed AWS call: the service's error code (if it answered) and one line.
 #[derive(Debug, Clone)]
@@ -107,11 +107,12 @@ pub async fn clients(
     profile: &str,
     region: String,
     credentials: aws_credential_types::Credentials,
-) -> crate::error::Result<Clients> {
-    let ca_bundle = crate::profile::Profile::load_lenient(profile)
+) -> crate::sys::error::Result<Clients> {
+    let ca_bundle = crate::aws::profile::Profile::load_lenient(profile)
         .ok()
         .and_then(|p| p.ca_bundle);
-    let config = crate::sts::sdk_config(profile, region, credentials, ca_bundle.as_deref()).await?;
+    let config =
+        crate::aws::sts::sdk_config(profile, region, credentials, ca_bundle.as_deref()).await?;
     Ok(Clients {
         iam: aws_sdk_iam::Client::new(&config),
         sts: aws_sdk_sts::Client::new(&config),
@@ -302,8 +303,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Asks STS whose keys these are (GetCallerIdentity: no permission needed);
 /// returns the caller's ARN, or a one-line error when AWS refuses them.
-pub fn verify(profile: &str, keys: &Keys) -> crate::error::Result<String> {
-    let region = crate::profile::Profile::load_lenient(profile)?.region_or_default();
+pub fn verify(profile: &str, keys: &Keys) -> crate::sys::error::Result<String> {
+    let region = crate::aws::profile::Profile::load_lenient(profile)?.region_or_default();
     let runtime = runtime()?;
     let clients = runtime.block_on(clients(
         profile,
@@ -313,11 +314,11 @@ pub fn verify(profile: &str, keys: &Keys) -> crate::error::Result<String> {
     runtime
         .block_on(caller_arn(&clients.sts))
         .map_err(|e| match e.code {
-            Some(_) => crate::error::Error::Other(format!(
+            Some(_) => crate::sys::error::Error::Other(format!(
                 "AWS did not accept access key {} ({e}); check the key and try again",
                 keys.access_key_id
             )),
-            None => crate::error::Error::Other(format!(
+            None => crate::sys::error::Error::Other(format!(
                 "cannot reach AWS to check access key {} ({e}); check the network or AWS_ENDPOINT_URL",
                 keys.access_key_id
             )),

@@ -1,7 +1,7 @@
 //! Durations as users type them (`12h`, `90m`, `1h30m`, `3600`) and time
 //! left as the prompt shows it (`11h42m`, `42m`, `<1m`, `expired`).
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 /// Parses `12h`, `90m`, `1h30m`, `45s` or plain seconds into seconds.
 pub fn parse(text: &str) -> Result<u64> {

@@ -204,7 +204,7 @@ mod tests {
             }
             let left = seconds_left(epoch, now);
             prop_assert!(i128::from(left) == (i128::from(epoch) - i128::from(now)).clamp(i128::from(i64::MIN), i128::from(i64::MAX)));
-            let _ = crate::duration::time_left(left);
+            let _ = crate::sys::duration::time_left(left);
         }
 
         #[test]

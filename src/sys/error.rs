@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum Error {
     #[error(
         "profile `{profile}` is not in {config} or {credentials}, so it is not configured; add it with `aws configure --profile {arg}`, or list the configured ones with `awsesh status --all`",
-        arg = crate::text::shell_word(profile)
+        arg = crate::sys::text::shell_word(profile)
     )]
     NoSuchProfile {
         profile: String,
@@ -135,7 +135,7 @@ pub enum Error {
 
     #[error(
         "no valid session for profile `{0}`; start one with `awsesh login --profile {arg}`",
-        arg = crate::text::shell_word(.0)
+        arg = crate::sys::text::shell_word(.0)
     )]
     NoSession(String),
 

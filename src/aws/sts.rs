@@ -11,10 +11,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
-use crate::net::Target;
-use crate::secret::Secret;
+use crate::aws::net::Target;
 use crate::store::session::{Credentials, Session};
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
 
 /// Seconds, not minutes: a login that cannot reach STS should say so quickly.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -29,8 +29,8 @@ pub async fn sdk_config(
     credentials: aws_credential_types::Credentials,
     ca_bundle: Option<&str>,
 ) -> Result<aws_config::SdkConfig> {
-    crate::net::check_endpoint_overrides()?;
-    let http = crate::net::http_client(ca_bundle)?;
+    crate::aws::net::check_endpoint_overrides()?;
+    let http = crate::aws::net::http_client(ca_bundle)?;
     Ok(aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
         .region(aws_config::Region::new(region))
@@ -104,7 +104,7 @@ impl Sts {
             .send()
             .await
             .map_err(|e| map_sdk_error(e, "", &self.target))?;
-        Ok(crate::text::printable(out.arn().unwrap_or("?")))
+        Ok(crate::sys::text::printable(out.arn().unwrap_or("?")))
     }
 
     /// GetSessionToken with the MFA device and code.
@@ -247,8 +247,9 @@ pub fn issued(
         session_token: Secret::new(token),
     };
     credentials.validate().map_err(Error::BadCredentials)?;
-    let expiration = crate::clock::issued_expiry(expiration_epoch, crate::clock::now_epoch())
-        .map_err(Error::BadCredentials)?;
+    let expiration =
+        crate::sys::clock::issued_expiry(expiration_epoch, crate::sys::clock::now_epoch())
+            .map_err(Error::BadCredentials)?;
     Ok(Issued {
         credentials,
         expiration,
@@ -269,8 +270,8 @@ where
         SdkError::ServiceError(service) => {
             let e = service.err();
             let status = service.raw().status().as_u16();
-            let code = crate::text::printable(e.code().unwrap_or(""));
-            let message = crate::text::printable(e.message().unwrap_or(""));
+            let code = crate::sys::text::printable(e.code().unwrap_or(""));
+            let message = crate::sys::text::printable(e.message().unwrap_or(""));
             let message: String = message.chars().take(300).collect();
             if code.is_empty() {
                 return Error::Sts {
@@ -402,7 +403,7 @@ mod tests {
 
     #[test]
     fn invalid_credentials_from_sts_are_refused() {
-        let later = crate::clock::now_epoch() + 3600;
+        let later = crate::sys::clock::now_epoch() + 3600;
         assert!(issued("ASIAAAAAAAAAAAAAAAAA", "c2Vj", "dG9r", later).is_ok());
         assert!(issued("ASIA'; rm -rf ~", "c2Vj", "dG9r", later).is_err());
         assert!(issued("ASIAAAAAAAAAAAAAAAAA", "a$(id)", "dG9r", later).is_err());
@@ -411,7 +412,7 @@ mod tests {
 
     #[test]
     fn expirations_in_the_past_or_out_of_range_are_refused() {
-        let now = crate::clock::now_epoch();
+        let now = crate::sys::clock::now_epoch();
         for epoch in [
             now - 1,
             0,

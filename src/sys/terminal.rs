@@ -7,7 +7,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 pub fn open_tty() -> Option<File> {
     OpenOptions::new()
@@ -86,7 +86,7 @@ pub fn read_line(
     echo: bool,
     abandon: Option<&AtomicBool>,
 ) -> Result<String> {
-    crate::cancel::install();
+    crate::sys::cancel::install();
     write!(tty, "{prompt}")
         .and_then(|()| tty.flush())
         .map_err(|e| Error::io("cannot write to the terminal", e))?;
@@ -98,7 +98,7 @@ pub fn read_line(
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     loop {
-        if crate::cancel::requested() || abandon.is_some_and(|a| a.load(Ordering::SeqCst)) {
+        if crate::sys::cancel::requested() || abandon.is_some_and(|a| a.load(Ordering::SeqCst)) {
             let _ = writeln!(tty);
             return Err(Error::Cancelled);
         }

@@ -7,7 +7,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 

@@ -4,9 +4,9 @@
 //! itself (longer sessions). What to start is decided in `kind.rs`; how it
 //! is started in `start.rs`; the lock and re-read in `refresh.rs`.
 
-use crate::error::{Error, Result};
-use crate::profile::Profile;
+use crate::aws::profile::Profile;
 use crate::store::session::Session;
+use crate::sys::error::{Error, Result};
 
 /// Longest role session that role chaining allows.
 pub const CHAINED_ROLE_MAX_SECS: u64 = 3_600;
@@ -61,7 +61,7 @@ impl Role {
                 &profile,
                 &format!(
                     "a role session of {duration} s needs long-term keys, but source profile `{}` is itself a role and role chaining caps sessions at 3600 s (`duration_seconds`)",
-                    crate::text::printable(&source_name)
+                    crate::sys::text::printable(&source_name)
                 ),
             ));
         }
@@ -130,10 +130,10 @@ pub fn device_matches(session: &Session, expected: Option<&str>) -> bool {
 
 fn config_error(profile: &Profile, problem: &str) -> Error {
     Error::RoleConfig {
-        profile: crate::text::printable(&profile.name),
+        profile: crate::sys::text::printable(&profile.name),
         problem: problem.to_string(),
-        section: crate::discovery::section_of(&crate::text::printable(&profile.name)),
-        config: crate::profile::config_path().display().to_string(),
+        section: crate::session::discovery::section_of(&crate::sys::text::printable(&profile.name)),
+        config: crate::aws::profile::config_path().display().to_string(),
     }
 }
 

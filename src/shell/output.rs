@@ -3,11 +3,11 @@
 
 use serde_json::json;
 
-use crate::cli::{OutputFormat, Shell};
-use crate::error::Result;
+use super::{OutputFormat, Shell};
 use crate::shell::exports::Lines;
 use crate::store::Store;
 use crate::store::session::Session;
+use crate::sys::error::Result;
 
 /// The hook's bookkeeping: which profile this shell shows, and the stamp file
 /// its prompt polls with `read`.

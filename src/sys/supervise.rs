@@ -16,7 +16,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 /// The signals passed on to the command.
 const FORWARDED: [libc::c_int; 7] = [

@@ -2,6 +2,8 @@
 //! prompt on the terminal — and the checks every code passes: exactly six
 //! digits, and not one already sent in the last 90 seconds.
 
+pub mod desktop;
+
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -9,10 +11,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
 use crate::store::{Store, file};
-use crate::terminal::open_tty;
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::terminal::open_tty;
+use crate::sys::text::printable;
 
 /// How long AWS keeps rejecting a code that was already used.
 pub const REUSE_WINDOW_SECS: i64 = 90;
@@ -23,7 +25,7 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 fn process_timeout() -> Duration {
     std::env::var("AWSESH_MFA_PROCESS_TIMEOUT")
         .ok()
-        .and_then(|t| crate::duration::parse(&t).ok())
+        .and_then(|t| crate::sys::duration::parse(&t).ok())
         .filter(|secs| *secs > 0)
         .map_or(PROCESS_TIMEOUT, Duration::from_secs)
 }
@@ -33,7 +35,7 @@ pub enum CodeSource {
     Process(String),
     Terminal(File),
     /// A dialog on the desktop, without a terminal, when opted in (`desktop.rs`).
-    Desktop(crate::desktop::Dialog),
+    Desktop(crate::mfa::desktop::Dialog),
 }
 
 /// How many times a mistyped code is asked for again.
@@ -66,7 +68,7 @@ impl CodeSource {
             .map(CodeSource::Terminal)
             .or_else(|| {
                 desktop
-                    .then(crate::desktop::Dialog::find)
+                    .then(crate::mfa::desktop::Dialog::find)
                     .flatten()
                     .map(CodeSource::Desktop)
             })
@@ -151,7 +153,7 @@ fn prompt(tty: &mut File, device: &str, profile: &str, abandon: &AtomicBool) -> 
         printable(device),
         printable(profile)
     );
-    crate::terminal::read_line(tty, &text, true, Some(abandon))
+    crate::sys::terminal::read_line(tty, &text, true, Some(abandon))
 }
 
 /// Runs `mfa_process` through `sh -c` (see `child`: own process group, both
@@ -164,18 +166,18 @@ fn run_process(cmd: &str, profile: &str, abandon: &AtomicBool) -> Result<String>
         key: "mfa_process",
         detail,
     };
-    let limits = crate::child::Limits {
+    let limits = crate::sys::child::Limits {
         deadline: process_timeout(),
         // A code is 6 digits; anything much longer is not one.
         max_output: 4096,
     };
-    crate::cancel::install();
-    let stop = || crate::cancel::requested() || abandon.load(Ordering::SeqCst);
+    crate::sys::cancel::install();
+    let stop = || crate::sys::cancel::requested() || abandon.load(Ordering::SeqCst);
     let stdout =
-        crate::child::run_config_command(cmd, &limits, "AWSESH_MFA_PROCESS_TIMEOUT", &stop)
+        crate::sys::child::run_config_command(cmd, &limits, "AWSESH_MFA_PROCESS_TIMEOUT", &stop)
             .map_err(|e| match e {
-                crate::child::ConfigCommandError::Cancelled => Error::Cancelled,
-                crate::child::ConfigCommandError::Failed(detail) => fail(detail),
+                crate::sys::child::ConfigCommandError::Cancelled => Error::Cancelled,
+                crate::sys::child::ConfigCommandError::Failed(detail) => fail(detail),
             })?;
     validate(&String::from_utf8_lossy(&stdout))
         .map_err(|_| fail("printed something that is not a 6-digit code".into()))
@@ -211,8 +213,8 @@ fn recent_codes(store: &Store, device: &str, now: i64) -> Vec<(i64, String)> {
         .filter_map(|line| {
             let (at, digest) = line.split_once(' ')?;
             let at = at.parse::<i64>().ok()?;
-            let age = crate::clock::seconds_left(now, at);
-            let recent = (-crate::clock::SKEW_SECS..REUSE_WINDOW_SECS).contains(&age);
+            let age = crate::sys::clock::seconds_left(now, at);
+            let recent = (-crate::sys::clock::SKEW_SECS..REUSE_WINDOW_SECS).contains(&age);
             let digest_ok = digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit());
             (recent && digest_ok).then(|| (at, digest.to_string()))
         })
@@ -228,7 +230,7 @@ fn recent_codes(store: &Store, device: &str, now: i64) -> Vec<(i64, String)> {
 /// last one.
 pub fn check_not_reused(store: &Store, device: &str, code: &str) -> Result<()> {
     let digest = code_digest(code);
-    let now = crate::clock::now_epoch();
+    let now = crate::sys::clock::now_epoch();
     if recent_codes(store, device, now)
         .iter()
         .any(|(_, seen)| *seen == digest)
@@ -247,7 +249,7 @@ pub fn check_not_reused(store: &Store, device: &str, code: &str) -> Result<()> {
 /// must not be remembered: AWS has not seen it, and refusing it would make
 /// the user wait for the next one for nothing.
 pub fn remember_used(store: &Store, device: &str, code: &str) {
-    let now = crate::clock::now_epoch();
+    let now = crate::sys::clock::now_epoch();
     let mut codes = recent_codes(store, device, now);
     codes.push((now, code_digest(code)));
     let excess = codes.len().saturating_sub(MAX_REMEMBERED);
@@ -373,7 +375,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_in(dir.path());
         let device = "arn:aws:iam::1:mfa/a";
-        let now = crate::clock::now_epoch();
+        let now = crate::sys::clock::now_epoch();
         let digest = code_digest("555555");
         for (text, refused) in [
             (format!("{} {digest}\n", now - 10), true),

@@ -16,14 +16,14 @@ use std::io::Write;
 
 use time::OffsetDateTime;
 
-use crate::cancel;
-use crate::error::{Error, Result};
-use crate::kind::Kind;
+use crate::aws::profile::Profile;
 use crate::mfa::CodeSource;
-use crate::profile::Profile;
-use crate::start::{self, Activity};
+use crate::session::kind::Kind;
+use crate::session::start::{self, Activity};
 use crate::store::Store;
 use crate::store::session::Session;
+use crate::sys::cancel;
+use crate::sys::error::{Error, Result};
 
 pub const DEFAULT_MARGIN_SECS: u64 = 300;
 
@@ -40,13 +40,13 @@ const FAILURE_SHARED_SECS: i64 = 10;
 /// invalid value is refused rather than silently replaced.
 pub fn margin_secs() -> Result<u64> {
     match std::env::var("AWSESH_REFRESH_MARGIN") {
-        Ok(text) if !text.trim().is_empty() => crate::duration::parse(&text)
+        Ok(text) if !text.trim().is_empty() => crate::sys::duration::parse(&text)
             .ok()
             .filter(|secs| *secs < 129_600)
             .ok_or_else(|| {
                 Error::BadMargin(format!(
                     "AWSESH_REFRESH_MARGIN=`{}` is not a duration such as `300`, `10m` or `1h`; fix or unset it",
-                    crate::text::printable(&text.chars().take(40).collect::<String>())
+                    crate::sys::text::printable(&text.chars().take(40).collect::<String>())
                 ))
             }),
         _ => Ok(DEFAULT_MARGIN_SECS),
@@ -100,12 +100,12 @@ impl<'a> Request<'a> {
 }
 
 fn now() -> OffsetDateTime {
-    crate::clock::now()
+    crate::sys::clock::now()
 }
 
 pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
     cancel::install();
-    crate::net::check_endpoint_overrides()?;
+    crate::aws::net::check_endpoint_overrides()?;
     let margin = margin_secs()?;
     let kind = Kind::for_profile(Profile::load(req.profile)?, req.duration_secs)?;
     let mut source = None;
@@ -115,7 +115,7 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
             .load(req.profile)?
             .filter(|s| kind.matches(s) && s.seconds_left(now()) > 0)
             .ok_or_else(|| Error::NoTerminal {
-                profile: crate::text::printable(req.profile),
+                profile: crate::sys::text::printable(req.profile),
             }),
         result => result,
     }
@@ -159,9 +159,9 @@ impl Protocol<'_> {
         if self.margin >= kind.duration() {
             return Err(Error::BadMargin(format!(
                 "the refresh margin ({}) is not shorter than the {} session of profile `{}`, so every command would ask for a new code; lower AWSESH_REFRESH_MARGIN or raise `duration_seconds`",
-                crate::duration::short(self.margin),
-                crate::duration::short(kind.duration()),
-                crate::text::printable(&kind.profile().name)
+                crate::sys::duration::short(self.margin),
+                crate::sys::duration::short(kind.duration()),
+                crate::sys::text::printable(&kind.profile().name)
             )));
         }
         Ok(())
@@ -187,17 +187,17 @@ impl Protocol<'_> {
             // The keys first: a profile without keys, or whose keys already
             // are a session (passed through), is known before anyone is
             // asked for a code.
-            crate::longterm::load(kind.keys_profile())?;
+            crate::session::longterm::load(kind.keys_profile())?;
             *source = Some(
                 CodeSource::choose(
                     self.req.token_code,
                     kind.mfa_process(),
                     self.req.terminal,
-                    crate::desktop::opted_in(kind.profile(), self.req.profile),
+                    crate::mfa::desktop::opted_in(kind.profile(), self.req.profile),
                 )
                 .map_err(|e| match e {
                     Error::NoTerminal { .. } => Error::NoTerminal {
-                        profile: crate::text::printable(self.req.profile),
+                        profile: crate::sys::text::printable(self.req.profile),
                     },
                     other => other,
                 })?,
@@ -222,7 +222,7 @@ impl Protocol<'_> {
             waited = true;
             let message = format!(
                 "awsesh: waiting for another terminal ({holder}) to finish refreshing profile {}; Ctrl-C to stop waiting\n",
-                crate::text::printable(name)
+                crate::sys::text::printable(name)
             );
             match source.as_mut().and_then(CodeSource::terminal) {
                 Some(tty) => {

@@ -13,13 +13,13 @@ use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
-use crate::iam::{self, AwsError, Clients};
-use crate::ini_edit::{self, FileKind};
+use crate::aws::iam::{self, AwsError, Clients};
+use crate::aws::ini_edit::{self, FileKind};
+use crate::aws::profile::Profile;
 use crate::keys::input::read_line;
-use crate::profile::Profile;
-use crate::secret::Secret;
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
+use crate::sys::text::printable;
 
 /// What enrollment found or did.
 pub enum Outcome {
@@ -48,18 +48,18 @@ pub fn run(profile: &str, device_name: Option<&str>, existing: Existing) -> Resu
 
 /// The one line that says what happened.
 pub fn report(profile: &str, outcome: &Outcome) {
-    let config = crate::profile::config_path();
-    let section = crate::discovery::section_of(&printable(profile));
+    let config = crate::aws::profile::config_path();
+    let section = crate::session::discovery::section_of(&printable(profile));
     match outcome {
-        Outcome::AlreadyPinned(serial) => crate::text::say(&format!(
+        Outcome::AlreadyPinned(serial) => crate::sys::text::say(&format!(
             "profile {} already uses MFA device {serial}; nothing to do",
             printable(profile)
         )),
-        Outcome::Pinned(serial) => crate::text::say(&format!(
+        Outcome::Pinned(serial) => crate::sys::text::say(&format!(
             "your IAM user already has MFA device {serial}; pinned it as mfa_serial in [{section}] of {}",
             config.display()
         )),
-        Outcome::Enrolled(serial) => crate::text::say(&format!(
+        Outcome::Enrolled(serial) => crate::sys::text::say(&format!(
             "MFA device {serial} is enabled and pinned as mfa_serial in [{section}] of {}; `awsesh login --profile {}` asks for its codes from now on",
             config.display(),
             printable(profile)
@@ -70,7 +70,7 @@ pub fn report(profile: &str, outcome: &Outcome) {
 /// Adds (or replaces) `mfa_serial` in the profile's config section, every
 /// other byte of the file unchanged.
 pub fn pin_mfa_serial(profile: &str, serial: &str) -> Result<PathBuf> {
-    let path = crate::profile::config_path();
+    let path = crate::aws::profile::config_path();
     let (real, before, mut doc) = ini_edit::load(&path, FileKind::Config)?;
     doc.set(profile, "mfa_serial", serial)?;
     ini_edit::save(&real, before.as_deref(), &doc)?;
@@ -103,7 +103,7 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
         )));
     }
     let runtime = iam::runtime()?;
-    let keys = crate::longterm::load(&loaded)?;
+    let keys = crate::session::longterm::load(&loaded)?;
     let clients = runtime.block_on(iam::clients(
         profile,
         loaded.region_or_default(),
@@ -147,8 +147,8 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
             return Err(Error::Other(format!(
                 "IAM user {user} already has several MFA devices ({}); pin one with `mfa_serial = …` in [{}] of {}",
                 several.join(", "),
-                crate::discovery::section_of(&p),
-                crate::profile::config_path().display()
+                crate::session::discovery::section_of(&p),
+                crate::aws::profile::config_path().display()
             )));
         }
     }
@@ -160,7 +160,7 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
             printable(&name)
         )));
     }
-    let mut tty = crate::terminal::open_tty().ok_or_else(|| {
+    let mut tty = crate::sys::terminal::open_tty().ok_or_else(|| {
         Error::Other(
             "enrolling an MFA device shows a QR code and reads two codes: run `awsesh mfa enroll` in a terminal".into(),
         )

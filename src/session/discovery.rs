@@ -9,12 +9,12 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::error::{Error, Result};
-use crate::longterm::LongTermKeys;
-use crate::profile::Profile;
+use crate::aws::profile::Profile;
+use crate::aws::sts;
+use crate::session::longterm::LongTermKeys;
 use crate::store::file;
-use crate::sts;
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::text::printable;
 
 /// Where discovered devices are remembered.
 pub fn memory_path() -> Option<PathBuf> {
@@ -122,7 +122,7 @@ pub async fn device_for(
     if let Some(serial) = remembered(&profile.name, &keys.access_key_id) {
         return Ok((serial, true));
     }
-    let config = crate::profile::config_path().display().to_string();
+    let config = crate::aws::profile::config_path().display().to_string();
     let section = section_of(&printable(&profile.name));
     let found = sts::list_mfa_devices(
         &profile.name,
@@ -152,7 +152,7 @@ pub async fn device_for(
         }),
         [one] => {
             remember(&profile.name, &keys.access_key_id, one);
-            crate::text::say(&format!(
+            crate::sys::text::say(&format!(
                 "found MFA device {one} for profile {} through IAM; pin it by adding `mfa_serial = {one}` to [{section}] in {config}",
                 printable(&profile.name)
             ));

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::sys::error::{Error, Result};
 
 const WHITESPACE: &[char] = &[' ', '\t'];
 const COMMENT: &[char] = &['#', ';'];
@@ -297,7 +297,7 @@ impl Document {
         if !valid_profile_name(profile) {
             return Err(Error::Other(format!(
                 "cannot add a section for profile `{}`: the AWS tools only read names of letters, digits and _-/.%@:+",
-                crate::text::printable(profile)
+                crate::sys::text::printable(profile)
             )));
         }
         let header = match (self.kind, profile) {

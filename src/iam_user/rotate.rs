@@ -15,10 +15,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
-use crate::iam::{self, AwsError, KeyInfo};
+use crate::aws::iam::{self, AwsError, KeyInfo};
 use crate::keys::{self, Keys, Location, files, keyring};
-use crate::text::printable;
+use crate::sys::error::{Error, Result};
+use crate::sys::text::printable;
 
 /// The IAM user's side of a rotation.
 pub trait Account {
@@ -47,7 +47,7 @@ impl Timing {
     pub fn from_env() -> Timing {
         let secs = std::env::var("AWSESH_ROTATE_TIMEOUT")
             .ok()
-            .and_then(|t| crate::duration::parse(&t).ok())
+            .and_then(|t| crate::sys::duration::parse(&t).ok())
             .filter(|s| *s > 0)
             .unwrap_or(60);
         Timing {
@@ -222,7 +222,7 @@ impl Slot for FileSlot {
 /// `awsesh keys rotate` for a profile.
 pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
     let p = printable(profile);
-    let loaded = crate::profile::Profile::load(profile)?;
+    let loaded = crate::aws::profile::Profile::load(profile)?;
     if let Some(source) = &loaded.source_profile
         && loaded.role_arn.is_some()
     {
@@ -283,8 +283,10 @@ pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
     })?;
 
     let store = crate::store::Store::open()?;
-    let session =
-        crate::refresh::ensure(&store, &crate::refresh::Request::reuse(profile, token_code))?;
+    let session = crate::session::refresh::ensure(
+        &store,
+        &crate::session::refresh::Request::reuse(profile, token_code),
+    )?;
     let c = &session.credentials;
     let with_session = runtime.block_on(iam::clients(
         profile,
@@ -315,7 +317,7 @@ pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
         }),
     };
     let new_id = rotate(&live, slot.as_ref(), &old, &user, &Timing::from_env())?;
-    crate::text::say(&format!(
+    crate::sys::text::say(&format!(
         "rotated the key of profile {p}: the new key {new_id} is in {} and works; the old key {} is deleted",
         slot.describe(),
         old.access_key_id
@@ -344,12 +346,12 @@ mod tests {
     fn old_keys() -> Keys {
         Keys {
             access_key_id: OLD.into(),
-            secret_access_key: crate::secret::Secret::new("b2xkc2VjcmV0"),
+            secret_access_key: crate::sys::secret::Secret::new("b2xkc2VjcmV0"),
         }
     }
 
     fn sdk() -> aws_config::SdkConfig {
-        rt().block_on(crate::sts::sdk_config(
+        rt().block_on(crate::aws::sts::sdk_config(
             "default",
             "us-east-1".into(),
             iam::credentials(OLD, &old_keys().secret_access_key, None),

@@ -7,16 +7,16 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cancel;
-use crate::error::{Error, Result};
-use crate::kind::MfaSession;
-use crate::longterm;
+use crate::aws::profile::Profile;
+use crate::aws::sts::{self, Issued, RoleRequest, Sts};
 use crate::mfa::{self, CodeSource};
-use crate::profile::Profile;
-use crate::role::{CHAINED_ROLE_MAX_SECS, Role};
+use crate::session::kind::MfaSession;
+use crate::session::longterm;
+use crate::session::role::{CHAINED_ROLE_MAX_SECS, Role};
 use crate::store::Store;
 use crate::store::session::Session;
-use crate::sts::{self, Issued, RoleRequest, Sts};
+use crate::sys::cancel;
+use crate::sys::error::{Error, Result};
 
 /// What the lock holder is doing, for the terminals waiting on it.
 pub type Activity<'a> = &'a dyn Fn(&str);
@@ -108,9 +108,9 @@ pub fn chained_role(cx: &Context, role: &Role, source: &Session) -> Result<Sessi
         }))
         .map_err(|e| match e {
             Error::Sts { detail, .. } => Error::RoleRefused {
-                profile: crate::text::printable(&role.profile.name),
-                role_arn: crate::text::printable(&role.role_arn),
-                source_profile: crate::text::printable(&role.source.name),
+                profile: crate::sys::text::printable(&role.profile.name),
+                role_arn: crate::sys::text::printable(&role.role_arn),
+                source_profile: crate::sys::text::printable(&role.source.name),
                 detail,
             },
             other => other,
@@ -170,7 +170,7 @@ fn with_code(
         Some(device) => (device.to_string(), false),
         None => {
             activity("looking up the MFA device in IAM");
-            runtime.block_on(cancel::or_cancel(crate::discovery::device_for(
+            runtime.block_on(cancel::or_cancel(crate::session::discovery::device_for(
                 keys_profile,
                 &call.region,
                 call.ca_bundle,
@@ -183,7 +183,7 @@ fn with_code(
     }
     let Some(code_source) = source.as_mut() else {
         return Err(Error::NoTerminal {
-            profile: crate::text::printable(&call.profile.name),
+            profile: crate::sys::text::printable(&call.profile.name),
         });
     };
     activity(code_source.activity());
@@ -197,7 +197,7 @@ fn with_code(
     if remembered && matches!(issued, Err(Error::CodeRejected { .. })) {
         // AWS refused the code for this device: maybe the device was
         // removed. A network failure says nothing about the device.
-        crate::discovery::forget(&keys_profile.name, &keys.access_key_id);
+        crate::session::discovery::forget(&keys_profile.name, &keys.access_key_id);
     }
     let issued = issued?;
     save(
@@ -257,7 +257,7 @@ fn save(cx: &Context, session: Session) -> Result<Session> {
     let store = cx.store;
     if !cx.shorter_ok
         && let Some(old) = store.load(&session.profile)?
-        && old.seconds_left(crate::clock::now()) > 0
+        && old.seconds_left(crate::sys::clock::now()) > 0
         && old.expiration > session.expiration
     {
         return Err(Error::BadCredentials(

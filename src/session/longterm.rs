@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
-use crate::profile::Profile;
-use crate::secret::Secret;
+use crate::aws::profile::Profile;
+use crate::sys::error::{Error, Result};
+use crate::sys::secret::Secret;
 
 /// How long a `credential_process` may take unless
 /// `AWSESH_CREDENTIAL_PROCESS_TIMEOUT` says otherwise: long enough for a
@@ -91,7 +91,7 @@ fn load_now(profile: &Profile) -> Result<LongTermKeys> {
 
 fn no_keys(profile: &Profile, detail: &str) -> Error {
     Error::NoLongTermKeys {
-        profile: crate::text::printable(&profile.name),
+        profile: crate::sys::text::printable(&profile.name),
         detail: detail.to_string(),
     }
 }
@@ -99,7 +99,7 @@ fn no_keys(profile: &Profile, detail: &str) -> Error {
 /// Keys that already are a session belong to whoever issued them.
 fn session_keys(profile: &Profile) -> Error {
     Error::NotForAwsesh {
-        profile: crate::text::printable(&profile.name),
+        profile: crate::sys::text::printable(&profile.name),
         key: "credential_process",
     }
 }
@@ -170,7 +170,7 @@ fn runs_awsesh_credential_process(command: &str) -> bool {
 fn process_timeout() -> Duration {
     std::env::var("AWSESH_CREDENTIAL_PROCESS_TIMEOUT")
         .ok()
-        .and_then(|t| crate::duration::parse(&t).ok())
+        .and_then(|t| crate::sys::duration::parse(&t).ok())
         .filter(|secs| *secs > 0)
         .map_or(PROCESS_TIMEOUT, Duration::from_secs)
 }
@@ -178,25 +178,25 @@ fn process_timeout() -> Duration {
 /// Runs the profile's `credential_process` through `/bin/sh -c`, as the Rust
 /// SDK does. Its command line is never shown: it may hold a token.
 fn from_process(profile: &Profile, command: &str) -> Result<LongTermKeys> {
-    let name = crate::text::printable(&profile.name);
+    let name = crate::sys::text::printable(&profile.name);
     let fail = |detail: String| Error::ProcessFailed {
         profile: name.clone(),
         key: "credential_process",
         detail,
     };
-    let limits = crate::child::Limits {
+    let limits = crate::sys::child::Limits {
         deadline: process_timeout(),
         max_output: MAX_OUTPUT,
     };
-    let stdout = crate::child::run_config_command(
+    let stdout = crate::sys::child::run_config_command(
         command,
         &limits,
         "AWSESH_CREDENTIAL_PROCESS_TIMEOUT",
-        &crate::cancel::requested,
+        &crate::sys::cancel::requested,
     )
     .map_err(|e| match e {
-        crate::child::ConfigCommandError::Cancelled => Error::Cancelled,
-        crate::child::ConfigCommandError::Failed(detail) => fail(detail),
+        crate::sys::child::ConfigCommandError::Cancelled => Error::Cancelled,
+        crate::sys::child::ConfigCommandError::Failed(detail) => fail(detail),
     })?;
     let bad_output = || {
         fail("printed something that is not the credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)".into())

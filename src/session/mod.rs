@@ -1,0 +1,31 @@
+//! Sessions: the refresh protocol (`refresh`, the one place that decides
+//! "prompt or reuse"), the kinds of session a profile needs (`kind`, `role`),
+//! starting one (`start`), the long-term keys it is made from (`longterm`)
+//! and finding the MFA device through IAM (`discovery`).
+
+pub mod discovery;
+pub mod kind;
+pub mod longterm;
+pub mod refresh;
+pub mod role;
+pub mod start;
+
+use crate::aws::profile::Profile;
+use crate::sys::error::Error;
+use crate::sys::text::printable;
+
+/// The error for a profile without a valid session, saying what will work:
+/// a profile that is not configured, or not awsesh's, says so; otherwise
+/// `awsesh login --profile P`.
+pub fn no_session_error(name: &str) -> Error {
+    match Profile::load(name) {
+        Err(e) => e,
+        Ok(profile) => match profile.other_sign_in {
+            Some(key) => Error::NotForAwsesh {
+                profile: name.to_string(),
+                key,
+            },
+            None => Error::NoSession(printable(name)),
+        },
+    }
+}
