@@ -29,6 +29,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    if let Some(code) = cmd::exec::guard_if_asked() {
+        return code;
+    }
     cmd::completions::serve_if_asked();
     let command = match hot_path::parse(std::env::args_os()) {
         Some(hot_path::Parsed::Version) => {

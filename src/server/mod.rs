@@ -40,6 +40,9 @@ const TOKEN_BYTES: usize = 32;
 pub struct Endpoint {
     pub port: u16,
     pub token: Secret,
+    /// A copy of the listening socket (close-on-exec) for the guardian,
+    /// which holds the port for as long as CMD's tree lives.
+    pub guard_socket: std::os::fd::OwnedFd,
 }
 
 impl Endpoint {
@@ -56,6 +59,10 @@ impl Endpoint {
             .map_err(|e| Error::io("cannot open the credential endpoint on 127.0.0.1", e))?
             .port();
         let token = new_token()?;
+        let guard_socket = listener
+            .try_clone()
+            .map_err(|e| Error::io("cannot open the credential endpoint on 127.0.0.1", e))?
+            .into();
         let gate = Arc::new(Gate {
             host: format!("127.0.0.1:{port}").into_bytes(),
             token: token.expose().as_bytes().to_vec(),
@@ -66,7 +73,11 @@ impl Endpoint {
             .name("awsesh-endpoint".into())
             .spawn(move || accept_loop(listener, gate))
             .map_err(|e| Error::io("cannot start the credential endpoint", e))?;
-        Ok(Endpoint { port, token })
+        Ok(Endpoint {
+            port,
+            token,
+            guard_socket,
+        })
     }
 }
 
