@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 /// A request head larger than this is refused (431).
 pub const MAX_HEAD: usize = 8 * 1024;
 /// How long a client may take to send one request head, or stay idle
-/// between two requests on a kept-alive connection.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// between two requests on a kept-alive connection. SDKs send the head at
+/// once and reconnect when a kept-alive connection was closed, so a short
+/// bound costs them nothing and frees a slot quickly (issue 20).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long writing a response may block on a client that does not read.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_HEADERS: usize = 32;

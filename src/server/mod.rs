@@ -8,9 +8,14 @@
 //! and it carries the token, compared in constant time. Heads are bounded,
 //! reads have deadlines, connections are few and each has its own thread, so
 //! one slow client holds only itself. Nothing is logged: answers hold keys.
+//!
+//! Only our own user is served: a connection from another uid (`peer.rs`)
+//! is closed at once, before it takes a slot or a thread, so other local
+//! users cannot starve the owner's SDKs of connections (issue 20).
 
 pub mod child_config;
 pub mod http;
+pub mod peer;
 pub mod registry;
 pub mod source;
 
@@ -111,23 +116,77 @@ impl Drop for Slot {
     }
 }
 
+/// Connections taken from the queue at once, checked against one read of
+/// the socket tables.
+const ACCEPT_BATCH: usize = 256;
+
 fn accept_loop(listener: TcpListener, gate: Arc<Gate>) {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else {
-            // Out of descriptors or the like: let connections drain.
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            continue;
-        };
-        if gate.open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            gate.open.fetch_sub(1, Ordering::SeqCst);
-            continue; // dropped: closed at once
+    let Ok(ours) = listener.local_addr() else {
+        return;
+    };
+    let mut batch = Vec::with_capacity(ACCEPT_BATCH);
+    loop {
+        // Wait for one, then take what else is queued without waiting.
+        let _ = listener.set_nonblocking(false);
+        match listener.accept() {
+            Ok(accepted) => batch.push(accepted),
+            Err(_) => {
+                // Out of descriptors or the like: let connections drain.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                continue;
+            }
         }
-        let slot = Slot(Arc::clone(&gate));
-        let spawned = std::thread::Builder::new()
-            .name("awsesh-conn".into())
-            .spawn(move || serve_connection(stream, slot));
-        // On failure the closure (and its slot) is dropped, which frees the count.
-        drop(spawned);
+        let _ = listener.set_nonblocking(true);
+        while batch.len() < ACCEPT_BATCH {
+            match listener.accept() {
+                Ok(accepted) => batch.push(accepted),
+                Err(_) => break,
+            }
+        }
+        // Read after the accepts: every peer's end is in the tables by now.
+        let mut tables = peer::Tables::read();
+        for (stream, peer) in batch.drain(..) {
+            if !tables.is_our_user(ours, peer) {
+                reset(stream);
+                continue;
+            }
+            let _ = stream.set_nonblocking(false);
+            serve(stream, &gate);
+        }
+    }
+}
+
+/// Gives an accepted connection of our user its own thread, if a slot is free.
+fn serve(stream: TcpStream, gate: &Arc<Gate>) {
+    if gate.open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+        gate.open.fetch_sub(1, Ordering::SeqCst);
+        return; // dropped: closed at once
+    }
+    let slot = Slot(Arc::clone(gate));
+    let spawned = std::thread::Builder::new()
+        .name("awsesh-conn".into())
+        .spawn(move || serve_connection(stream, slot));
+    // On failure the closure (and its slot) is dropped, which frees the count.
+    drop(spawned);
+}
+
+/// Closes a refused connection with a reset: nothing is sent, and no
+/// TIME_WAIT entry is left to lengthen the socket table read for the next.
+fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt reads `linger` for the socket we own; the size is its own.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
     }
 }
 

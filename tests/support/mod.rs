@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod keyring;
+pub mod local_user;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_awsesh");
 
