@@ -122,8 +122,20 @@ const SERVER_ALIVE_FD: RawFd = 4;
 /// A pipe, both ends close-on-exec.
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: pipe2 fills the two descriptors, which we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+    // SAFETY: pipe2/pipe fill the two descriptors, which we then own.
+    #[cfg(target_os = "linux")]
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    // No pipe2 (macOS): no other thread spawns a process yet, so setting the
+    // flag right after cannot leak the descriptors.
+    #[cfg(not(target_os = "linux"))]
+    let rc = unsafe {
+        let rc = libc::pipe(fds.as_mut_ptr());
+        for fd in fds {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+        rc
+    };
+    if rc != 0 {
         return Err(Error::io(
             "cannot start the credential endpoint's guardian",
             std::io::Error::last_os_error(),

@@ -228,7 +228,10 @@ pub fn run_tree(
             loop {
                 {
                     let mut tree = watcher.lock().unwrap_or_else(|e| e.into_inner());
-                    for (child, _) in children() {
+                    // CMD itself too where /proc cannot list our children.
+                    let mut pids: Vec<libc::pid_t> = children().iter().map(|c| c.0).collect();
+                    pids.extend(tree.command.filter(|c| !pids.contains(c)));
+                    for child in pids {
                         if tree.terminated.insert(child) {
                             // SAFETY: a child of ours, unreaped (we hold the lock).
                             unsafe { libc::kill(child, libc::SIGTERM) };
@@ -334,4 +337,31 @@ fn children() -> Vec<(libc::pid_t, libc::pid_t)> {
             (parent == me).then_some((pid, group))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::zombie_processes)] // reaped by `reap`, the code under test
+    fn a_child_is_listed_until_reaped_and_its_status_read_as_a_shell_does() {
+        let exits = Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
+        let killed = Command::new("sleep").arg("30").spawn().unwrap();
+        let (exits, killed) = (exits.id() as libc::pid_t, killed.id() as libc::pid_t);
+        if cfg!(target_os = "linux") {
+            let listed: Vec<libc::pid_t> = children().iter().map(|c| c.0).collect();
+            assert!(
+                listed.contains(&exits) && listed.contains(&killed),
+                "{listed:?}"
+            );
+        }
+        // SAFETY: our own child.
+        unsafe { libc::kill(killed, libc::SIGKILL) };
+        assert!(matches!(wait_any(libc::P_PID, exits), Waited::Exited(p) if p == exits));
+        assert_eq!(reap(exits), Some(5));
+        assert_eq!(reap(killed), Some(128 + libc::SIGKILL));
+        assert!(!children().iter().any(|c| c.0 == exits || c.0 == killed));
+        assert_eq!(reap(exits), None, "already reaped");
+    }
 }
