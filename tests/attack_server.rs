@@ -470,3 +470,28 @@ fn another_user_is_refused_at_once_and_its_flood_does_not_starve_the_owner() {
         "the server closed the stranger's connections: {stats}"
     );
 }
+
+#[test]
+fn a_command_that_cannot_run_is_one_line_and_its_shell_status() {
+    let Some(sandbox) = logged_in() else {
+        return;
+    };
+    // The guardian runs CMD: its error must read as awsesh's did.
+    let err = support::one_line_error(
+        &sandbox,
+        &["exec", "--server", "--", "no-such-command-awsesh"],
+        &["no-such-command-awsesh"],
+    );
+    assert!(!err.contains("guardian"), "{err}");
+    let (code, _, _) = sandbox.run(&["exec", "--server", "--", "no-such-command-awsesh"]);
+    assert_eq!(code, 127, "not found: 127, as a shell says");
+    let plain = sandbox.path("plain-file");
+    std::fs::write(&plain, "not a program\n").unwrap();
+    let (code, _, _) = sandbox.run(&["exec", "--server", "--", plain.to_str().unwrap()]);
+    assert_eq!(code, 126, "not executable: 126");
+    assert!(
+        server_files(&sandbox).is_empty(),
+        "{:?}",
+        server_files(&sandbox)
+    );
+}
