@@ -495,3 +495,38 @@ fn a_command_that_cannot_run_is_one_line_and_its_shell_status() {
         server_files(&sandbox)
     );
 }
+
+#[test]
+fn a_signal_after_the_launcher_exited_reaches_what_it_left() {
+    let Some(sandbox) = logged_in() else {
+        return;
+    };
+    let poller = sandbox.path("poller.py");
+    std::fs::write(&poller, POLLER).unwrap();
+    let log = sandbox.path("poll.log");
+    let stop = sandbox.path("stop");
+    // The poller is in its own session: no terminal signal would reach it.
+    let mut served = Served::start(
+        &sandbox,
+        &[
+            "sh",
+            "-c",
+            "setsid python3 \"$0\" \"$1\" \"$2\" </dev/null >/dev/null 2>&1 & echo $!; exit 3",
+            poller.to_str().unwrap(),
+            log.to_str().unwrap(),
+            stop.to_str().unwrap(),
+        ],
+    );
+    let left: i32 = served.line("the poller's pid").trim().parse().unwrap();
+    wait_until("the poller is served", DEADLINE, || {
+        count_lines(&log, "200") >= 2
+    });
+    assert!(served.running());
+    // SAFETY: signalling our own child (awsesh).
+    unsafe { libc::kill(served.pid(), libc::SIGTERM) };
+    // Passed on to the poller (Python's default: it dies of it); then awsesh
+    // ends with the launcher's status.
+    assert_eq!(served.wait(DEADLINE), 3);
+    assert!(process_gone(left), "the poller got the SIGTERM");
+    assert!(!stop.exists());
+}
