@@ -203,7 +203,8 @@ pub fn guard_if_asked() -> Option<ExitCode> {
 }
 
 fn guard(program: &OsString, rest: &[OsString]) -> Result<ExitCode> {
-    // Blocked first: a signal that came before would otherwise be lost.
+    // The signals are blocked already (awsesh's mask, kept across exec), so
+    // none sent before this point is lost; this names the set to take.
     let signals = crate::sys::supervise::Signals::block();
     if !has_type(GUARD_SOCKET_FD, libc::S_IFSOCK) || !has_type(SERVER_ALIVE_FD, libc::S_IFIFO) {
         return Err(Error::Other(format!(
