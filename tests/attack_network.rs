@@ -134,6 +134,43 @@ fn a_rejected_code_keeps_the_cached_session() {
     refresh_fails_and_keeps_the_session(Answer::mfa_rejected(), &["rejected the MFA code"]);
 }
 
+/// At the terminal, a code AWS refuses is asked again, as a typo is (three
+/// codes in all); each code goes to AWS once, and the third refusal ends it.
+#[test]
+fn a_code_aws_refuses_is_asked_again_at_the_terminal() {
+    use expectrl::Expect;
+    let fake = FakeSts::start();
+    let sandbox = Sandbox::with_fake(&fake);
+    fake.answer("GetSessionToken", Answer::mfa_rejected());
+    let mut login = support::spawn_pty(&sandbox, &["login"], &[]);
+    login.expect("MFA code").unwrap();
+    login.send_line("101010").unwrap();
+    login.expect("AWS rejected that MFA code").unwrap();
+    login.expect("MFA code").unwrap();
+    // The same code again is refused without being sent, and asked again.
+    login.send_line("101010").unwrap();
+    login.expect("already used").unwrap();
+    login.expect("MFA code").unwrap();
+    fake.answer("GetSessionToken", Answer::Ok);
+    login.send_line("202020").unwrap();
+    let (status, output) = support::finish_pty(login);
+    assert_eq!(status, 0, "{output}");
+    assert_eq!(fake.count("GetSessionToken"), 2, "each code sent once");
+
+    // Three refusals: the last one's reason, exit 1, no fourth prompt.
+    fake.answer("GetSessionToken", Answer::mfa_rejected());
+    let mut login = support::spawn_pty(&sandbox, &["login", "--force"], &[]);
+    for code in ["303030", "404040", "505050"] {
+        login.expect("MFA code").unwrap();
+        login.send_line(code).unwrap();
+    }
+    let (status, output) = support::finish_pty(login);
+    assert_eq!(status, 1, "{output}");
+    assert!(output.contains("rejected the MFA code"), "{output}");
+    assert_eq!(output.matches("(profile default): ").count(), 3, "{output}");
+    assert_eq!(fake.count("GetSessionToken"), 5);
+}
+
 #[test]
 fn throttling_is_not_retried_and_keeps_the_cached_session() {
     refresh_fails_and_keeps_the_session(Answer::throttled(), &["Throttling"]);

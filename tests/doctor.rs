@@ -23,10 +23,12 @@ fn doctor_reports_each_check_with_a_fix() {
     );
     assert!(
         out.contains(&format!(
-            "ok    long-term keys found ({})",
+            "ok    long-term keys found ({}) in plaintext in ",
             sandbox.access_key_id
-        )),
-        "{out}"
+        )) && out.contains(
+            "move them to the OS keyring with `awsesh keys add --migrate --profile default`"
+        ),
+        "doctor says where the keys live: {out}"
     );
     assert!(
         out.contains(&format!("ok    STS at {} answers", sandbox.endpoint)),
@@ -37,7 +39,7 @@ fn doctor_reports_each_check_with_a_fix() {
     assert_eq!(code, 1);
     assert!(
         out.contains("FAIL  profile `ghost` is not in")
-            && out.contains("add it with `aws configure --profile ghost`"),
+            && out.contains("add it with `awsesh setup --profile ghost`"),
         "{out}"
     );
 }

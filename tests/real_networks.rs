@@ -293,6 +293,27 @@ fn sts_reached_only_through_a_proxy_with_http_proxy_and_no_proxy() {
         err.contains("cannot resolve") && err.contains("sts.only-via-proxy.invalid"),
         "{err}"
     );
+    // `NO_PROXY=*` (as curl and the AWS CLI read it): no host goes through
+    // the proxy, and the error names the endpoint, not the proxy.
+    for rule in ["*", " *", "localhost, *"] {
+        let before = proxy.forwards();
+        let mut cmd = sb.awsesh(&["login", "--force", "--token-code", "700035"]);
+        cmd.env("AWS_ENDPOINT_URL", &endpoint)
+            .env("HTTP_PROXY", &proxy.url)
+            .env("NO_PROXY", rule);
+        let out = cmd.output_in_time();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "NO_PROXY={rule:?}: {err}");
+        assert_eq!(
+            proxy.forwards(),
+            before,
+            "NO_PROXY={rule:?} went through the proxy"
+        );
+        assert!(
+            err.contains("cannot resolve") && !err.contains("through proxy"),
+            "NO_PROXY={rule:?}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -242,7 +242,9 @@ fn exit_status_follows_the_table() {
     let sb = Sandbox::new(moto);
     sb.append_config(
         "\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
-         [profile sso-dev]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Dev\n",
+         [profile sso-dev]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Dev\n\
+         [profile ci-web]\nrole_arn = arn:aws:iam::333333333333:role/CI\nweb_identity_token_file = /nonexistent/token\n\
+         [profile ci-next]\nrole_arn = arn:aws:iam::333333333333:role/Next\nsource_profile = ci-web\n",
     );
     let code = |args: &[&str]| sb.run(args).0;
 
@@ -269,17 +271,33 @@ fn exit_status_follows_the_table() {
             &[
                 "profile `nosuch` is not in",
                 "not configured",
-                "aws configure --profile nosuch",
+                "awsesh setup --profile nosuch",
             ],
         );
         assert!(
             !err.contains("awsesh login"),
             "suggests a login that fails: {err}"
         );
+        assert!(!err.contains("did you mean"), "nothing is close: {err}");
         assert_eq!(code(args), 1);
     }
+    // A typo or another case: the configured name that was meant.
+    for (typed, meant) in [
+        ("defualt", "default"),
+        ("SSO-DEV", "sso-dev"),
+        ("sso-de", "sso-dev"),
+    ] {
+        support::one_line_error(
+            &sb,
+            &["env", "--profile", typed],
+            &[
+                &format!("(did you mean `{meant}`?)"),
+                &format!("awsesh setup --profile {typed}"),
+            ],
+        );
+    }
     let err = support::one_line_error(&sb, &["status", "--profile", "two words"], &["'two words'"]);
-    assert!(err.contains("aws configure --profile 'two words'"), "{err}");
+    assert!(err.contains("awsesh setup --profile 'two words'"), "{err}");
 
     // Not awsesh's: 3, in every form.
     for args in [
@@ -287,6 +305,15 @@ fn exit_status_follows_the_table() {
         &["env", "--profile", "sso-dev"],
     ] {
         support::one_line_error(&sb, args, &["sso-dev", "sso_session"]);
+        assert_eq!(code(args), 3, "{args:?}");
+    }
+    // A role whose source signs in another way is not awsesh's either.
+    for args in [
+        &["status", "--profile", "ci-next"][..],
+        &["env", "--profile", "ci-next"],
+        &["login", "--profile", "ci-next"],
+    ] {
+        support::one_line_error(&sb, args, &["ci-web", "web_identity_token_file"]);
         assert_eq!(code(args), 3, "{args:?}");
     }
     let (c, out, _) = sb.run(&["status", "--profile", "sso-dev", "--json"]);

@@ -52,8 +52,15 @@ pub fn http_client(profile_ca_bundle: Option<&str>) -> Result<SharedHttpClient> 
             if let Some(components) = components {
                 builder.set_sleep_impl(components.sleep_impl());
             }
+            // The SDK's matcher does not read `NO_PROXY=*` ("no proxy for any
+            // host", as curl and the AWS CLI take it): say it here.
+            let proxy = if no_proxy_for_any_host() {
+                ProxyConfig::disabled()
+            } else {
+                ProxyConfig::from_env()
+            };
             builder
-                .proxy_config(ProxyConfig::from_env())
+                .proxy_config(proxy)
                 .tls_provider(Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
                 .tls_context(context.clone())
                 .build()
@@ -117,6 +124,26 @@ pub fn check_endpoint_overrides() -> Result<()> {
     Ok(())
 }
 
+fn env_value(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+fn no_proxy_rules() -> Vec<String> {
+    env_value(&["NO_PROXY", "no_proxy"])
+        .unwrap_or_default()
+        .split(',')
+        .map(|rule| rule.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|rule| !rule.is_empty())
+        .collect()
+}
+
+/// `NO_PROXY=*`: every host is reached directly.
+fn no_proxy_for_any_host() -> bool {
+    no_proxy_rules().iter().any(|rule| rule == "*")
+}
+
 /// The proxy a request to `url` goes through, for messages.
 pub fn proxy_for(url: &str) -> Option<String> {
     let https = url.starts_with("https://");
@@ -128,25 +155,18 @@ pub fn proxy_for(url: &str) -> Option<String> {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let get = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
-    };
-    let no_proxy = get(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
-    let bypassed = no_proxy.split(',').map(str::trim).any(|rule| {
-        let rule = rule.trim_start_matches('.').to_ascii_lowercase();
-        rule == "*" || (!rule.is_empty() && (host == rule || host.ends_with(&format!(".{rule}"))))
-    });
+    let bypassed = no_proxy_rules()
+        .iter()
+        .any(|rule| rule == "*" || host == *rule || host.ends_with(&format!(".{rule}")));
     if bypassed {
         return None;
     }
     let scheme_proxy = if https {
-        get(&["HTTPS_PROXY", "https_proxy"])
+        env_value(&["HTTPS_PROXY", "https_proxy"])
     } else {
-        get(&["HTTP_PROXY", "http_proxy"])
+        env_value(&["HTTP_PROXY", "http_proxy"])
     };
-    scheme_proxy.or_else(|| get(&["ALL_PROXY", "all_proxy"]))
+    scheme_proxy.or_else(|| env_value(&["ALL_PROXY", "all_proxy"]))
 }
 
 /// Where a service's requests go, for messages: the endpoint, and the proxy

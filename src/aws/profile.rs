@@ -148,6 +148,23 @@ pub fn names() -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The configured profile a mistyped name most likely meant: the same name
+/// in another case, else the closest one within a third of its length in
+/// edits (at least one edit allowed), as clap suggests subcommands.
+fn similar_name(typed: &str) -> Option<String> {
+    let names = names().ok()?;
+    if let Some(same) = names.iter().find(|n| n.eq_ignore_ascii_case(typed)) {
+        return Some(same.clone());
+    }
+    let allowed = (typed.chars().count() / 3).max(1);
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(typed, &n), n))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min()
+        .map(|(_, n)| n)
+}
+
 /// With both `[default]` and `[profile default]` in the config file, the AWS
 /// CLI (botocore) takes whichever comes last, while the SDKs' parser always
 /// takes `[profile default]`. Users check their files with the CLI, so when
@@ -191,6 +208,9 @@ impl Profile {
                 profile: crate::sys::text::printable(name),
                 config: config_path().display().to_string(),
                 credentials: credentials_path().display().to_string(),
+                similar: similar_name(name)
+                    .map(|n| format!(" (did you mean `{}`?)", crate::sys::text::printable(&n)))
+                    .unwrap_or_default(),
             });
         }
         Ok(profile)

@@ -232,10 +232,31 @@ fn keys_profile(profile: &Profile, shown: &str, report: &mut Report) -> Option<P
     }
 }
 
+/// Where the profile's long-term keys are kept, in words, with the way to
+/// the keyring when they are plaintext.
+fn where_keys_live(profile: &Profile) -> String {
+    match crate::keys::locate(&profile.name) {
+        Ok(crate::keys::Location::Keyring(_)) => "in the OS keyring".into(),
+        Ok(crate::keys::Location::File(plain)) => format!(
+            "in plaintext in {} (move them to the OS keyring with `awsesh keys add --migrate --profile {}`)",
+            plain.path.display(),
+            crate::sys::text::shell_word(&profile.name)
+        ),
+        Ok(crate::keys::Location::Elsewhere) if profile.credential_process.is_some() => {
+            "from the profile's credential_process".into()
+        }
+        Ok(crate::keys::Location::Elsewhere) | Err(_) => "where aws-config finds them".into(),
+    }
+}
+
 fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, report: &mut Report) {
     let keys = match crate::session::longterm::load(keys_profile) {
         Ok(keys) => {
-            report.ok(&format!("long-term keys found ({})", keys.access_key_id));
+            report.ok(&format!(
+                "long-term keys found ({}) {}",
+                keys.access_key_id,
+                where_keys_live(keys_profile)
+            ));
             keys
         }
         // Keys that already are a session: not a failure, just not awsesh's.
@@ -323,7 +344,10 @@ fn check_device_through_iam(
                     "IAM user {} has no MFA device, and profile {shown} names none",
                     printable(&found.user)
                 ),
-                "assign a virtual MFA device to the user (IAM console: Security credentials, Assign MFA device)",
+                &format!(
+                    "enroll one with `awsesh mfa enroll --profile {}`",
+                    crate::sys::text::shell_word(&profile.name)
+                ),
             ),
             [one] => report.ok(&format!(
                 "MFA device {} (found through IAM; {})",

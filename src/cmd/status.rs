@@ -266,7 +266,7 @@ fn all(as_json: bool) -> Result<ExitCode> {
     }
     if entries.is_empty() {
         crate::sys::text::say(
-            "no profiles in the AWS config files and no sessions; add one with `aws configure`",
+            "no profiles in the AWS config files and no sessions; add one with `awsesh setup`",
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -20,12 +20,11 @@ use crate::sys::text::printable;
 pub fn no_session_error(name: &str) -> Error {
     match Profile::load(name) {
         Err(e) => e,
-        Ok(profile) => match profile.other_sign_in {
-            Some(key) => Error::NotForAwsesh {
-                profile: name.to_string(),
-                key,
-            },
-            None => Error::NoSession(printable(name)),
+        // Not awsesh's, itself or through a role's source: exit 3 on every
+        // command, as `login` and `env --ensure` say it.
+        Ok(profile) => match kind::Kind::for_profile(profile, None) {
+            Err(e @ Error::NotForAwsesh { .. }) => e,
+            _ => Error::NoSession(printable(name)),
         },
     }
 }

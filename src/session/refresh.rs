@@ -238,11 +238,16 @@ impl Protocol<'_> {
         // (started with the others, but later to the lock) — so one
         // terminal prompts, not each in turn.
         if let Some(failure) = self.store.last_failure(name)? {
-            let shared = if waited {
-                failure.at >= wait_started
-            } else {
-                failure.other_terminal && failure.at >= now().unix_timestamp() - FAILURE_SHARED_SECS
-            };
+            let now = now().unix_timestamp();
+            // A record from the future was written under a clock that has
+            // since stepped back (NTP, a resumed VM): it says nothing about
+            // this refresh, and honouring it would block for the whole skew.
+            let shared = failure.at <= now
+                && if waited {
+                    failure.at >= wait_started
+                } else {
+                    failure.other_terminal && failure.at >= now - FAILURE_SHARED_SECS
+                };
             if shared {
                 return Err(Error::PeerFailed(failure.reason));
             }
@@ -278,9 +283,12 @@ impl Protocol<'_> {
         let result = self.start(kind, source, &cx);
         match &result {
             Ok(_) => self.store.clear_failure(name)?,
-            // Whatever made this refresh fail — a refused or cancelled code,
-            // an unreachable or failing STS, missing keys — would make the
-            // next terminal in the queue fail too, after asking for a code.
+            // A cancel is the user's choice in that terminal, not a fault:
+            // the next terminal in the queue asks for the code itself.
+            Err(Error::Cancelled) => {}
+            // Whatever else made this refresh fail — a refused code, an
+            // unreachable or failing STS, missing keys — would make the next
+            // terminal in the queue fail too, after asking for a code.
             Err(e) => self.store.record_failure(name, &e.to_string())?,
         }
         result

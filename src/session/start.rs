@@ -5,6 +5,7 @@
 //! connection for the call after Enter; a failure there is reported before
 //! the code is spent. Ctrl-C at any step ends the refresh and saves nothing.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::aws::profile::Profile;
@@ -141,12 +142,15 @@ struct CodeCall<'a> {
     role_arn: Option<&'a str>,
 }
 
+/// How many codes the terminal is asked for when AWS refuses them.
+const REFUSED_CODE_ATTEMPTS: u32 = 3;
+
 /// The steps every call that carries a code shares.
 fn with_code(
     cx: &Context,
     call: &CodeCall,
     source: &mut Option<CodeSource>,
-    request: impl AsyncFnOnce(&Sts, &str, &str) -> Result<Issued>,
+    request: impl AsyncFn(&Sts, &str, &str) -> Result<Issued>,
 ) -> Result<Session> {
     let (store, activity) = (cx.store, cx.activity);
     let keys_profile = call.keys_profile;
@@ -186,14 +190,41 @@ fn with_code(
             profile: crate::sys::text::printable(&call.profile.name),
         });
     };
-    activity(code_source.activity());
-    let code = code_while_checking(&runtime, &sts, code_source, &device, &call.profile.name)?;
-    mfa::check_not_reused(store, &device, &code)?;
-    activity("calling STS");
-    let issued = runtime.block_on(cancel::or_cancel(request(&sts, &device, &code)));
-    if mfa::reached_sts(&issued) {
-        mfa::remember_used(store, &device, &code);
-    }
+    let mut tries = 0;
+    let issued = loop {
+        tries += 1;
+        activity(code_source.activity());
+        let code = code_while_checking(&runtime, &sts, code_source, &device, &call.profile.name)?;
+        let issued = match mfa::check_not_reused(store, &device, &code) {
+            Ok(()) => {
+                activity("calling STS");
+                let issued = runtime.block_on(cancel::or_cancel(request(&sts, &device, &code)));
+                if mfa::reached_sts(&issued) {
+                    mfa::remember_used(store, &device, &code);
+                }
+                issued
+            }
+            Err(e) => Err(e),
+        };
+        // A code AWS refused (mistyped, or the one that just went by) is
+        // asked again at the terminal, as a typo is, while the device is
+        // the one named in the profile: a discovered device AWS refuses may
+        // be gone, and is looked up again on the next run instead.
+        let refused = match &issued {
+            Err(Error::CodeRejected { .. }) => Some("AWS rejected that MFA code"),
+            Err(Error::CodeReused) => Some("that MFA code was already used in the last 90 seconds"),
+            _ => None,
+        };
+        if let Some(why) = refused
+            && !remembered
+            && tries < REFUSED_CODE_ATTEMPTS
+            && let Some(tty) = code_source.terminal()
+        {
+            let _ = writeln!(tty, "awsesh: {why}; type the next one your app shows");
+            continue;
+        }
+        break issued;
+    };
     if remembered && matches!(issued, Err(Error::CodeRejected { .. })) {
         // AWS refused the code for this device: maybe the device was
         // removed. A network failure says nothing about the device.

@@ -6,17 +6,19 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "profile `{profile}` is not in {config} or {credentials}, so it is not configured; add it with `aws configure --profile {arg}`, or list the configured ones with `awsesh status --all`",
+        "profile `{profile}` is not in {config} or {credentials}, so it is not configured{similar}; add it with `awsesh setup --profile {arg}`, or list the configured ones with `awsesh status --all`",
         arg = crate::sys::text::shell_word(profile)
     )]
     NoSuchProfile {
         profile: String,
         config: String,
         credentials: String,
+        /// ` (did you mean `prod`?)`, or empty.
+        similar: String,
     },
 
     #[error(
-        "profile `{profile}` has no long-term keys ({detail}); add them with `awsesh keys add --profile {profile}` or `aws configure --profile {profile}`"
+        "profile `{profile}` has no long-term keys ({detail}); add them with `awsesh keys add --profile {profile}` (or `awsesh setup --profile {profile}` for a new profile)"
     )]
     NoLongTermKeys { profile: String, detail: String },
 
@@ -31,7 +33,7 @@ pub enum Error {
     },
 
     #[error(
-        "profile `{profile}` has no `mfa_serial` and IAM user {user} has no MFA device; assign a virtual MFA device to the user (IAM console: Security credentials, Assign MFA device) and run the command again"
+        "profile `{profile}` has no `mfa_serial` and IAM user {user} has no MFA device; enroll one with `awsesh mfa enroll --profile {profile}` and run the command again"
     )]
     NoMfaDevice { profile: String, user: String },
 
