@@ -3,13 +3,16 @@
 //! - a chained role: AssumeRole signed with the source profile's session
 //!   (itself any kind), no code, at most 1 h;
 //! - a role with the code: AssumeRole signed with the source profile's
-//!   long-term keys, carrying the device and code (sessions over 1 h).
+//!   long-term keys, carrying the device and code (sessions over 1 h);
+//! - IAM Identity Center role credentials and `aws login` credentials
+//!   (`signin.rs`): no keys and no code, a token the SDK renews.
 //!
 //! A kind only describes; `refresh.rs` runs the protocol (lock, re-read,
 //! failure sharing) the same way for every kind, and `start.rs` starts one.
 
 use crate::aws::profile::Profile;
 use crate::session::role::{Role, device_matches};
+use crate::session::signin::{LOGIN_DURATION_SECS, LoginSession, SSO_DURATION_SECS, SsoSession};
 use crate::store::session::Session;
 use crate::sys::error::{Error, Result};
 
@@ -19,6 +22,8 @@ pub enum Kind {
     Mfa(MfaSession),
     ChainedRole { role: Role, source: Box<Kind> },
     RoleWithCode(Role),
+    Sso(SsoSession),
+    Login(LoginSession),
 }
 
 /// GetSessionToken for a profile with long-term keys.
@@ -45,6 +50,17 @@ impl Kind {
         on_top: Option<&Profile>,
         depth: usize,
     ) -> Result<Kind> {
+        if profile.role_arn.is_none() {
+            if let Some(settings) = profile.sso.clone() {
+                return Ok(Kind::Sso(SsoSession { profile, settings }));
+            }
+            if let Some(session_arn) = profile.login_session.clone() {
+                return Ok(Kind::Login(LoginSession {
+                    profile,
+                    session_arn,
+                }));
+            }
+        }
         if let Some(key) = profile.other_sign_in {
             return Err(Error::NotForAwsesh {
                 profile: crate::sys::text::printable(&profile.name),
@@ -91,6 +107,8 @@ impl Kind {
             Kind::Mfa(m) => &m.profile,
             Kind::RoleWithCode(role) => &role.source,
             Kind::ChainedRole { source, .. } => source.keys_profile(),
+            Kind::Sso(s) => &s.profile,
+            Kind::Login(l) => &l.profile,
         }
     }
 
@@ -99,6 +117,8 @@ impl Kind {
         match self {
             Kind::Mfa(m) => &m.profile,
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => &role.profile,
+            Kind::Sso(s) => &s.profile,
+            Kind::Login(l) => &l.profile,
         }
     }
 
@@ -106,6 +126,8 @@ impl Kind {
         match self {
             Kind::Mfa(m) => m.duration,
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => role.duration,
+            Kind::Sso(_) => SSO_DURATION_SECS,
+            Kind::Login(_) => LOGIN_DURATION_SECS,
         }
     }
 
@@ -116,6 +138,8 @@ impl Kind {
                 session.role_arn.is_none() && device_matches(session, m.device.as_deref())
             }
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => role.matches(session),
+            Kind::Sso(s) => session.role_arn.is_none() && session.mfa_serial == s.marker(),
+            Kind::Login(l) => session.role_arn.is_none() && session.mfa_serial == l.marker(),
         }
     }
 
@@ -125,6 +149,7 @@ impl Kind {
             Kind::Mfa(m) => m.mfa_process.as_deref(),
             Kind::RoleWithCode(role) => role.process(),
             Kind::ChainedRole { source, .. } => source.mfa_process(),
+            Kind::Sso(_) | Kind::Login(_) => None,
         }
     }
 
@@ -134,6 +159,7 @@ impl Kind {
         match self {
             Kind::Mfa(_) | Kind::RoleWithCode(_) => true,
             Kind::ChainedRole { source, .. } => !fresh(source) && source.needs_code(fresh),
+            Kind::Sso(_) | Kind::Login(_) => false,
         }
     }
 }
