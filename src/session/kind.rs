@@ -5,14 +5,13 @@
 //! - a role with the code: AssumeRole signed with the source profile's
 //!   long-term keys, carrying the device and code (sessions over 1 h);
 //! - IAM Identity Center role credentials and `aws login` credentials
-//!   (`signin.rs`): no keys and no code, a token the SDK renews.
+//!   (started by `signin.rs`): no keys and no code, a token the SDK renews.
 //!
 //! A kind only describes; `refresh.rs` runs the protocol (lock, re-read,
 //! failure sharing) the same way for every kind, and `start.rs` starts one.
 
-use crate::aws::profile::Profile;
+use crate::aws::profile::{Profile, SsoSettings};
 use crate::session::role::{Role, device_matches};
-use crate::session::signin::{LOGIN_DURATION_SECS, LoginSession, SSO_DURATION_SECS, SsoSession};
 use crate::store::session::Session;
 use crate::sys::error::{Error, Result};
 
@@ -24,6 +23,44 @@ pub enum Kind {
     RoleWithCode(Role),
     Sso(SsoSession),
     Login(LoginSession),
+}
+
+/// What role credentials last, for the margin check (the portal says the
+/// real expiry; permission sets default to 1 h).
+pub const SSO_DURATION_SECS: u64 = 3600;
+/// `aws login` credentials last 15 minutes.
+pub const LOGIN_DURATION_SECS: u64 = 900;
+
+/// An IAM Identity Center profile.
+pub struct SsoSession {
+    pub profile: Profile,
+    pub settings: SsoSettings,
+}
+
+/// An `aws login` profile.
+pub struct LoginSession {
+    pub profile: Profile,
+    pub session_arn: String,
+}
+
+impl SsoSession {
+    /// What the cached session records in place of an MFA device: the
+    /// account, role and token it came from, so a changed profile is a miss.
+    pub fn marker(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "sso:{}/{}@{}",
+            s.account_id,
+            s.role_name,
+            s.session_name.as_deref().unwrap_or(&s.start_url)
+        )
+    }
+}
+
+impl LoginSession {
+    pub fn marker(&self) -> String {
+        format!("login:{}", self.session_arn)
+    }
 }
 
 /// GetSessionToken for a profile with long-term keys.

@@ -16,63 +16,18 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::aws::profile::{Profile, SsoSettings};
+use crate::aws::profile::Profile;
 use crate::aws::sso::{self, Failure};
 use crate::aws::sts::Issued;
+use crate::session::kind::{LoginSession, SsoSession};
 use crate::session::start::{Context, runtime};
 use crate::store::session::Session;
 use crate::sys::cancel;
 use crate::sys::error::{Error, Result};
 use crate::sys::text::printable;
 
-/// What role credentials last, for the margin check (the portal says the
-/// real expiry; permission sets default to 1 h).
-pub const SSO_DURATION_SECS: u64 = 3600;
-/// `aws login` credentials last 15 minutes.
-pub const LOGIN_DURATION_SECS: u64 = 900;
-
 /// How long `aws login` may take on the terminal (a browser sign-in).
 const AWS_LOGIN_DEADLINE: Duration = Duration::from_secs(600);
-
-/// An IAM Identity Center profile.
-pub struct SsoSession {
-    pub profile: Profile,
-    pub settings: SsoSettings,
-}
-
-/// An `aws login` profile.
-pub struct LoginSession {
-    pub profile: Profile,
-    pub session_arn: String,
-}
-
-impl SsoSession {
-    /// What the cached session records in place of an MFA device: the
-    /// account, role and token it came from, so a changed profile is a miss.
-    pub fn marker(&self) -> String {
-        let s = &self.settings;
-        format!(
-            "sso:{}/{}@{}",
-            s.account_id,
-            s.role_name,
-            s.session_name.as_deref().unwrap_or(&s.start_url)
-        )
-    }
-
-    fn command(&self) -> String {
-        format!("awsesh login --profile {}", printable(&self.profile.name))
-    }
-}
-
-impl LoginSession {
-    pub fn marker(&self) -> String {
-        format!("login:{}", self.session_arn)
-    }
-
-    fn region(&self) -> String {
-        self.profile.region_or_default()
-    }
-}
 
 /// Role credentials for an SSO profile, signing in on the terminal when the
 /// token cannot be renewed.
@@ -112,9 +67,9 @@ pub fn start_sso(cx: &Context, sso: &SsoSession, terminal: bool) -> Result<Sessi
         Err(Failure::SignInNeeded(why)) => {
             let Some(mut tty) = terminal.then(crate::sys::terminal::open_tty).flatten() else {
                 return Err(Error::Other(format!(
-                    "profile `{}` needs an IAM Identity Center sign-in ({why}) and there is no terminal; run `{}` in a terminal",
+                    "profile `{}` needs an IAM Identity Center sign-in ({why}) and there is no terminal; run `awsesh login --profile {}` in a terminal",
                     printable(&sso.profile.name),
-                    sso.command()
+                    crate::sys::text::shell_word(&sso.profile.name)
                 )));
             };
             (cx.activity)("waiting for the IAM Identity Center sign-in in the browser");
@@ -143,7 +98,7 @@ pub fn start_sso(cx: &Context, sso: &SsoSession, terminal: bool) -> Result<Sessi
 pub fn start_login(cx: &Context, login: &LoginSession, terminal: bool) -> Result<Session> {
     let runtime = runtime()?;
     let ca_bundle = login.profile.ca_bundle.as_deref();
-    let region = login.region();
+    let region = login.profile.region_or_default();
     let attempt = |activity: &str| -> std::result::Result<Issued, Failure> {
         (cx.activity)(activity);
         runtime.block_on(async {
@@ -171,7 +126,7 @@ pub fn start_login(cx: &Context, login: &LoginSession, terminal: bool) -> Result
                 };
                 return Err(Error::Other(format!(
                     "profile `{name}` needs `aws login` again ({why}); {}",
-                    how.replace("NAME", &name)
+                    how.replace("NAME", &crate::sys::text::shell_word(&login.profile.name))
                 )));
             };
             (cx.activity)("waiting for `aws login` in the browser");
