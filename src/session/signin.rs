@@ -117,16 +117,21 @@ pub fn start_login(cx: &Context, login: &LoginSession, terminal: bool) -> Result
         Ok(issued) => issued,
         Err(Failure::Other(e)) => return Err(e),
         Err(Failure::SignInNeeded(why)) => {
+            let shown = crate::sys::text::shell_word(&login.profile.name);
             let tty = terminal.then(crate::sys::terminal::open_tty).flatten();
-            let Some(tty) = tty.filter(|_| aws_cli_v2()) else {
-                let how = if terminal {
-                    "install the AWS CLI v2 (2.32 or later) and run `aws login --profile NAME`"
-                } else {
-                    "run `aws login --profile NAME` in a terminal"
-                };
+            let how = match &tty {
+                None => Some(format!(
+                    "run `aws login --profile {shown}` (AWS CLI 2.32+) in a terminal"
+                )),
+                Some(_) if !aws_cli_v2() => Some(format!(
+                    "install the AWS CLI v2 (2.32 or later) and run `aws login --profile {shown}`"
+                )),
+                Some(_) => None,
+            };
+            let (Some(tty), None) = (tty, how.as_ref()) else {
                 return Err(Error::Other(format!(
                     "profile `{name}` needs `aws login` again ({why}); {}",
-                    how.replace("NAME", &crate::sys::text::shell_word(&login.profile.name))
+                    how.unwrap_or_default()
                 )));
             };
             (cx.activity)("waiting for `aws login` in the browser");
