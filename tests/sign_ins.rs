@@ -622,3 +622,51 @@ fn an_sso_profile_in_the_shell(sh: Sh) {
 term::per_shell! {
     an_sso_profile_in_the_shell: [Bash, Zsh, Fish];
 }
+
+/// A role profile whose `source_profile` is an IAM Identity Center profile:
+/// the role is assumed (chained) with the SSO role credentials awsesh keeps.
+#[test]
+fn a_role_on_top_of_an_sso_profile_is_assumed_with_its_credentials() {
+    let fake = FakeSso::start();
+    let sts = support::fake_sts::FakeSts::start();
+    let sb = sandbox(&fake);
+    sb.append_config(&format!(
+        "\n[profile sso-admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/Admin\nsource_profile = sso\nregion = us-east-1\n"
+    ));
+    let token = fake.access_token(3600);
+    let refresh = fake.refresh_token();
+    write_sso_token(&sb, &token, 3600, &refresh);
+    let mut cmd = awsesh(
+        &sb,
+        &fake,
+        &[
+            "env",
+            "--ensure",
+            "--shell",
+            "json",
+            "--profile",
+            "sso-admin",
+        ],
+    );
+    cmd.env("AWS_ENDPOINT_URL_STS", &sts.endpoint);
+    let out = support::output_within(&mut cmd, Duration::from_secs(120));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!key_of(&env).is_empty());
+    let assumed: Vec<_> = sts
+        .seen()
+        .into_iter()
+        .filter(|s| s.action == "AssumeRole")
+        .collect();
+    assert_eq!(assumed.len(), 1, "one AssumeRole");
+    assert!(
+        assumed[0].signed_by.starts_with("ASIASSOFAKE"),
+        "signed with the SSO role credentials: {}",
+        assumed[0].signed_by
+    );
+    assert_eq!(fake.calls("GetRoleCredentials"), 1);
+}

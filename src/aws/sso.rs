@@ -59,8 +59,18 @@ pub fn sso_cache_path(settings: &SsoSettings) -> PathBuf {
         .session_name
         .as_deref()
         .unwrap_or(&settings.start_url);
-    let digest = hex::encode(sha1::Sha1::digest(key.as_bytes()));
-    home().join(".aws/sso/cache").join(format!("{digest}.json"))
+    home().join(".aws/sso/cache").join(sso_cache_name(key))
+}
+
+/// The SSO cache file's name for an sso_session name or start URL.
+fn sso_cache_name(key: &str) -> String {
+    format!("{}.json", hex::encode(sha1::Sha1::digest(key.as_bytes())))
+}
+
+/// The `aws login` cache file's name for a login_session ARN (trimmed).
+fn login_cache_name(session_arn: &str) -> String {
+    let digest = hex::encode(sha2::Sha256::digest(session_arn.trim().as_bytes()));
+    format!("{digest}.json")
 }
 
 /// `~/.aws/login/cache/<sha256 of the login_session>.json`
@@ -70,8 +80,7 @@ pub fn login_cache_path(session_arn: &str) -> PathBuf {
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| home().join(".aws/login/cache"));
-    let digest = hex::encode(sha2::Sha256::digest(session_arn.trim().as_bytes()));
-    dir.join(format!("{digest}.json"))
+    dir.join(login_cache_name(session_arn))
 }
 
 /// What a token cache file says about renewal, for `status` and `doctor`
@@ -461,4 +470,51 @@ fn write_cache(path: &std::path::Path, entry: &serde_json::Value) -> Result<()> 
         let _ = std::fs::remove_file(&temp);
     }
     result.map_err(|e| Error::io("cannot write the SSO token cache", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the CLI and aws-config give the cache files (their own
+    /// test vectors), so every tool finds what another wrote.
+    #[test]
+    fn cache_file_names_are_the_clis() {
+        assert_eq!(
+            sso_cache_name("admin"),
+            "d033e22ae348aeb5660fc2140aec35850c4da997.json"
+        );
+        assert_eq!(
+            sso_cache_name("https://d-92671207e4.awsapps.com/start"),
+            "13f9d35043871d073ab260e020f0ffde092cb14b.json"
+        );
+        for arn in [
+            "arn:aws:iam::0123456789012:user/Admin",
+            "  arn:aws:iam::0123456789012:user/Admin  ",
+        ] {
+            assert_eq!(
+                login_cache_name(arn),
+                "36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_refused_or_expired_token_asks_for_a_sign_in() {
+        let err = |text: &str| CredentialsError::provider_error(text.to_string());
+        for text in [
+            "UnauthorizedException: Session token not found or invalid",
+            "the cached SSO token is expired",
+            "Your session has expired. Please reauthenticate.",
+        ] {
+            assert!(
+                matches!(classify("X", &[], &err(text)), Failure::SignInNeeded(_)),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            classify("X", &[], &err("dispatch failure: connection refused")),
+            Failure::Other(_)
+        ));
+    }
 }
