@@ -670,3 +670,80 @@ fn a_role_on_top_of_an_sso_profile_is_assumed_with_its_credentials() {
     );
     assert_eq!(fake.calls("GetRoleCredentials"), 1);
 }
+
+/// An IAM user with only a passkey (no TOTP device): GetSessionToken cannot
+/// take it, and awsesh says so and points at `aws login`.
+#[test]
+fn a_passkey_only_user_is_pointed_at_aws_login() {
+    let Some(moto) = support::moto() else { return };
+    let sb = Sandbox::new(moto);
+    let user = sb.mfa_serial.rsplit('/').next().unwrap().to_string();
+    moto.aws_admin(&[
+        "iam",
+        "enable-mfa-device",
+        "--user-name",
+        &user,
+        "--serial-number",
+        &format!("arn:aws:iam::123456789012:u2f/user/{user}/passkey-ABCDEFGHIJ"),
+        "--authentication-code1",
+        "123456",
+        "--authentication-code2",
+        "654321",
+    ])
+    .expect("a passkey in moto");
+    // No mfa_serial: awsesh looks the device up in IAM.
+    sb.write_config("[default]\nregion = us-east-1\n");
+    let err = support::one_line_error(
+        &sb,
+        &["login", "--token-code", "123456"],
+        &["passkey", "GetSessionToken", "aws login --profile default"],
+    );
+    assert!(!err.contains("assign a virtual MFA device"), "{err}");
+}
+
+/// `exec` and `exec --server` hand the SSO role credentials to a program
+/// (boto3 here, reading the credential endpoint), one portal call for both.
+#[test]
+fn exec_and_the_credential_endpoint_serve_sso_credentials() {
+    let fake = FakeSso::start();
+    let sb = sandbox(&fake);
+    let token = fake.access_token(3600);
+    let refresh = fake.refresh_token();
+    write_sso_token(&sb, &token, 3600, &refresh);
+    let (code, out, err) = run(
+        &sb,
+        &fake,
+        &[
+            "exec",
+            "--profile",
+            "sso",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$AWS_ACCESS_KEY_ID\"",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ASIASSOFAKE"), "{out}");
+    if !python_has_boto3() {
+        support::missing("python3 with boto3");
+        return;
+    }
+    let (code, served, err) = run(
+        &sb,
+        &fake,
+        &[
+            "exec",
+            "--server",
+            "--profile",
+            "sso",
+            "--",
+            "python3",
+            "-c",
+            "import boto3; print(boto3.Session().get_credentials().get_frozen_credentials().access_key)",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(served.trim(), out, "the endpoint served the same session");
+    assert_eq!(fake.calls("GetRoleCredentials"), 1);
+}
