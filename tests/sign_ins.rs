@@ -545,10 +545,32 @@ fn status_reports_the_sso_kind_its_time_left_and_the_refresh_token() {
     assert!(text.contains("iam-identity-center"), "{text}");
     assert!(text.contains("\"refresh_token_valid\":true"), "{text}");
     assert!(text.contains("aws-login"), "{text}");
+    let (_, doctor, _) = run(&sb, &fake, &["doctor", "--profile", "sso"]);
+    assert!(
+        doctor.contains("IAM Identity Center role ReadOnly")
+            && doctor.contains("refresh token valid"),
+        "{doctor}"
+    );
     let _ = json_env(&sb, &fake, "sso");
     let (code, out, err) = run(&sb, &fake, &["status", "--profile", "sso"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("IAM Identity Center"), "{out}");
+    assert!(out.contains("time left:   "), "{out}");
+
+    // No refresh token and an expired token: doctor fails with the command.
+    let dead = fake.access_token(-60);
+    let path = sso_cache(&sb);
+    let mut entry = read_json(&path);
+    entry["accessToken"] = dead.into();
+    entry["expiresAt"] = rfc3339(-60).into();
+    entry.as_object_mut().unwrap().remove("refreshToken");
+    std::fs::write(&path, entry.to_string()).unwrap();
+    let (code, doctor, _) = run(&sb, &fake, &["doctor", "--profile", "sso"]);
+    assert_ne!(code, 0);
+    assert!(
+        doctor.contains("FAIL") && doctor.contains("awsesh login --profile sso"),
+        "{doctor}"
+    );
 }
 
 /// The prompt and the `aws` wrapper with an IAM Identity Center profile,
