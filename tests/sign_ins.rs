@@ -295,6 +295,16 @@ fn without_a_token_and_without_a_terminal_one_line_names_the_command() {
     assert!(started.elapsed() < Duration::from_secs(60), "at once");
     assert_eq!(fake.calls("StartDeviceAuthorization"), 0);
 
+    // An expired token whose refresh token is refused (revoked, or rotated
+    // away by another tool): renewal is tried once, then the same one line.
+    let expired = fake.access_token(-60);
+    write_sso_token(&sb, &expired, -60, "aor-revoked");
+    let (code, _, err) = run(&sb, &fake, &["env", "--ensure", "--profile", "sso"]);
+    assert_ne!(code, 0);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("awsesh login --profile sso"), "{err}");
+    assert_eq!(fake.calls("Refused:CreateToken(refresh)"), 1);
+
     let (code, _, err) = run(&sb, &fake, &["env", "--ensure", "--profile", "signin"]);
     assert_ne!(code, 0);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
@@ -339,8 +349,11 @@ fn the_device_sign_in_runs_on_the_terminal_and_writes_the_clis_cache() {
         "a cancelled sign-in writes nothing"
     );
 
+    // The sign-in again, for `sso2` (same sso-session, so the same token):
+    // the cancel just recorded for `sso` is shared with other terminals for
+    // a few seconds, and a new pty may be another terminal.
     let polls_before = fake.calls("CreateToken(device)");
-    let mut pty = spawn_pty(&sb, &["login", "--profile", "sso"], &extra);
+    let mut pty = spawn_pty(&sb, &["login", "--profile", "sso2"], &extra);
     pty.set_expect_timeout(Some(Duration::from_secs(90)));
     let shown = pty
         .expect("confirm the code ABCD-")
@@ -373,6 +386,7 @@ fn the_device_sign_in_runs_on_the_terminal_and_writes_the_clis_cache() {
     let env = json_env(&sb, &fake, "sso");
     assert!(key_of(&env).starts_with("ASIASSOFAKE"));
     assert_eq!(fake.calls("StartDeviceAuthorization"), 2);
+    assert_eq!(fake.calls("CreateToken(refresh)"), 0);
 }
 
 /// A P-256 key in SEC1 PEM, as `aws login` stores its DPoP key.
