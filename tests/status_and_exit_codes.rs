@@ -78,8 +78,6 @@ sso_region = eu-west-1
 
 [profile sso-dev]
 sso_session = corp
-sso_account_id = 333333333333
-sso_role_name = Dev
 
 [profile ec2]
 credential_source = Ec2InstanceMetadata
@@ -242,7 +240,7 @@ fn exit_status_follows_the_table() {
     let sb = Sandbox::new(moto);
     sb.append_config(
         "\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
-         [profile sso-dev]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Dev\n\
+         [profile sso-dev]\nsso_session = corp\n\
          [profile ci-web]\nrole_arn = arn:aws:iam::333333333333:role/CI\nweb_identity_token_file = /nonexistent/token\n\
          [profile ci-next]\nrole_arn = arn:aws:iam::333333333333:role/Next\nsource_profile = ci-web\n",
     );

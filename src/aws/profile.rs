@@ -89,6 +89,24 @@ pub struct Profile {
     pub other_sign_in: Option<&'static str>,
     /// The profile is in the config or the credentials file.
     pub exists: bool,
+    /// IAM Identity Center role credentials (`sso_session` or the legacy
+    /// `sso_start_url`, with `sso_account_id` and `sso_role_name`): a kind
+    /// awsesh keeps itself (issue 22).
+    pub sso: Option<SsoSettings>,
+    /// `login_session` (`aws login`): a kind awsesh keeps itself.
+    pub login_session: Option<String>,
+}
+
+/// What IAM Identity Center needs for one profile's role credentials.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SsoSettings {
+    /// `sso_session` (the token cache is keyed by it); None for the legacy
+    /// form, whose cache is keyed by the start URL and never refreshed.
+    pub session_name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    pub account_id: String,
+    pub role_name: String,
 }
 
 /// The files as the SDKs read them, once per process.
@@ -226,6 +244,8 @@ impl Profile {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
+        let sso = sso_settings(&get);
+        let login_session = get("login_session");
         Ok(Profile {
             name: name.to_string(),
             mfa_serial: get("mfa_serial"),
@@ -239,8 +259,15 @@ impl Profile {
             ca_bundle: get("ca_bundle"),
             credential_process: get("credential_process"),
             has_static_keys: get("aws_access_key_id").is_some(),
-            other_sign_in: OTHER_SIGN_IN.into_iter().find(|key| get(key).is_some()),
+            // The sign-ins awsesh keeps itself are not "other".
+            other_sign_in: OTHER_SIGN_IN.into_iter().find(|key| {
+                get(key).is_some()
+                    && !(key.starts_with("sso_") && sso.is_some())
+                    && !(*key == "login_session" && login_session.is_some())
+            }),
             exists: section.is_some(),
+            sso,
+            login_session,
         })
     }
 
@@ -277,6 +304,30 @@ impl Profile {
                     .to_string()
             })
     }
+}
+
+/// A profile's IAM Identity Center settings, complete, or None: with
+/// `sso_session` the start URL and region come from `[sso-session NAME]`
+/// (the profile's own values as a fallback, as the CLI reads them).
+fn sso_settings(get: &dyn Fn(&str) -> Option<String>) -> Option<SsoSettings> {
+    let account_id = get("sso_account_id")?;
+    let role_name = get("sso_role_name")?;
+    let session_name = get("sso_session");
+    let from_session = |key: &str| -> Option<String> {
+        let set = profile_set().ok()?;
+        set.sso_session(session_name.as_deref()?)?
+            .get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    Some(SsoSettings {
+        start_url: from_session("sso_start_url").or_else(|| get("sso_start_url"))?,
+        region: from_session("sso_region").or_else(|| get("sso_region"))?,
+        session_name,
+        account_id,
+        role_name,
+    })
 }
 
 /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.

@@ -170,6 +170,8 @@ pub struct Devices {
     pub user: String,
     /// TOTP devices only: FIDO security keys cannot sign GetSessionToken.
     pub serials: Vec<String>,
+    /// How many FIDO security keys / passkeys the user has (left out above).
+    pub passkeys: usize,
 }
 
 /// MFA device discovery, as the team's script does it: GetUser (no name: the
@@ -211,15 +213,15 @@ pub async fn list_mfa_devices(
         .send()
         .await
         .map_err(|e| map_sdk_error(e, "", &target))?;
-    let serials = out
+    let (passkeys, serials): (Vec<String>, Vec<String>) = out
         .mfa_devices()
         .iter()
         .map(|d| d.serial_number().to_string())
-        .filter(|s| !s.contains(":u2f/"))
-        .collect();
+        .partition(|s| s.contains(":u2f/"));
     Ok(Devices {
         user: user_name.unwrap_or_else(|| "(root)".to_string()),
         serials,
+        passkeys: passkeys.len(),
     })
 }
 

@@ -85,7 +85,24 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         }
     };
 
-    if let Some(key) = profile.as_ref().and_then(|p| p.other_sign_in) {
+    let sign_in = profile
+        .as_ref()
+        .and_then(crate::session::signin::Report::of);
+    if let Some(sign_in) = sign_in {
+        // IAM Identity Center / `aws login`: awsesh's, renewed from the token.
+        let now = crate::sys::clock::now();
+        report.ok(&format!("profile {shown}: {}", sign_in.what));
+        let line = sign_in.token_line(now);
+        let usable = sign_in
+            .token
+            .as_ref()
+            .is_some_and(|t| t.renewable || t.expires_at > now);
+        if usable {
+            report.ok(&line);
+        } else {
+            report.fail(&line, &format!("run `{}` in a terminal", sign_in.sign_in));
+        }
+    } else if let Some(key) = profile.as_ref().and_then(|p| p.other_sign_in) {
         report.ok(&format!(
             "profile {shown} signs in through `{key}`: awsesh leaves it to the AWS CLI"
         ));

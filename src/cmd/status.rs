@@ -27,6 +27,10 @@ enum Kind {
     Mfa,
     /// `role_arn`: assumed with the source profile's MFA session.
     Role,
+    /// IAM Identity Center role credentials: awsesh's (issue 22).
+    Sso,
+    /// `aws login` credentials: awsesh's (issue 22).
+    Login,
     /// Signs in another way (the key that says so): not awsesh's.
     Other(&'static str),
 }
@@ -38,6 +42,8 @@ impl Kind {
         }
         match (profile.other_sign_in, &profile.role_arn) {
             (Some(key), _) => Kind::Other(key),
+            (None, None) if profile.sso.is_some() => Kind::Sso,
+            (None, None) if profile.login_session.is_some() => Kind::Login,
             (None, Some(_)) => Kind::Role,
             (None, None) => Kind::Mfa,
         }
@@ -47,6 +53,10 @@ impl Kind {
     fn of_session(session: &Session) -> Kind {
         if session.role_arn.is_some() {
             Kind::Role
+        } else if session.mfa_serial.starts_with("sso:") {
+            Kind::Sso
+        } else if session.mfa_serial.starts_with("login:") {
+            Kind::Login
         } else {
             Kind::Mfa
         }
@@ -56,6 +66,8 @@ impl Kind {
         match self {
             Kind::Mfa => "mfa",
             Kind::Role => "role",
+            Kind::Sso => "iam-identity-center",
+            Kind::Login => "aws-login",
             Kind::Other(_) => "other",
         }
     }
@@ -107,6 +119,8 @@ struct Entry {
     role_arn: Option<String>,
     mfa_serial: Option<String>,
     session: Option<Session>,
+    /// For IAM Identity Center and `aws login`: the token and what renews it.
+    sign_in: Option<crate::session::signin::Report>,
 }
 
 impl Entry {
@@ -125,6 +139,9 @@ impl Entry {
                 .or_else(|| profile.as_ref().and_then(|p| p.role_arn.clone())),
             mfa_serial: from_session(|s| Some(s.mfa_serial.clone()))
                 .or_else(|| profile.as_ref().and_then(|p| p.mfa_serial.clone())),
+            sign_in: profile
+                .as_ref()
+                .and_then(crate::session::signin::Report::of),
             session,
         }
     }
@@ -153,6 +170,13 @@ impl Entry {
             "expires_at_local": session.map(|s| crate::sys::clock::local(s.expiration)),
             "seconds_left": session.map(|s| s.seconds_left(now).max(0)),
             "time_left": session.map(|s| crate::sys::duration::time_left(s.seconds_left(now))),
+            "token": self.sign_in.as_ref().map(|r| json!({
+                "cached": r.token.is_some(),
+                "expiration": r.token.as_ref().map(|t| crate::sys::clock::rfc3339(t.expires_at)),
+                "seconds_left": r.token.as_ref().map(|t| (t.expires_at.unix_timestamp() - now.unix_timestamp()).max(0)),
+                "refresh_token_valid": r.refresh_token_valid(),
+                "sign_in": r.sign_in,
+            })),
         })
     }
 
@@ -160,6 +184,11 @@ impl Entry {
     fn detail(&self) -> String {
         let mut detail = match (self.kind, &self.role_arn, &self.mfa_serial) {
             (Kind::Other(key), _, _) => format!("signs in through `{key}`"),
+            (Kind::Sso | Kind::Login, _, _) if self.sign_in.is_some() => {
+                self.sign_in.as_ref().map_or(String::new(), |r| {
+                    format!("{}; {}", r.what, r.token_line(crate::sys::clock::now()))
+                })
+            }
             (Kind::Role, Some(arn), _) => format!("role {}", printable(arn)),
             (_, _, Some(serial)) => format!("mfa {}", printable(serial)),
             (kind, _, _) => kind.name().to_string(),
@@ -199,6 +228,15 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
         return Ok(state.exit_code());
     }
     let Some(s) = entry.session.as_ref().filter(|_| state != State::NotAwsesh) else {
+        if let Some(report) = &entry.sign_in {
+            crate::sys::text::say(&format!(
+                "no session for profile `{}` yet ({}); {}",
+                printable(name),
+                report.what,
+                report.token_line(now)
+            ));
+            return Ok(state.exit_code());
+        }
         crate::sys::text::say(
             &printable(&crate::session::no_session_error(name).to_string()).to_string(),
         );
@@ -206,7 +244,13 @@ fn one(name: &str, as_json: bool) -> Result<ExitCode> {
     };
     let mut out = String::new();
     out.push_str(&format!("profile:     {}\n", printable(&s.profile)));
-    out.push_str(&format!("mfa device:  {}\n", printable(&s.mfa_serial)));
+    match &entry.sign_in {
+        Some(report) => {
+            out.push_str(&format!("sign-in:     {}\n", report.what));
+            out.push_str(&format!("token:       {}\n", report.token_line(now)));
+        }
+        None => out.push_str(&format!("mfa device:  {}\n", printable(&s.mfa_serial))),
+    }
     if let Some(role_arn) = &s.role_arn {
         out.push_str(&format!("role:        {}\n", printable(role_arn)));
     }

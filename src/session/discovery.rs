@@ -146,6 +146,13 @@ pub async fn device_for(
         .filter(|s| plausible_serial(s))
         .collect();
     match serials.as_slice() {
+        // GetSessionToken takes a TOTP code only; AWS points passkey users
+        // at `aws login`, which awsesh keeps as a session kind of its own.
+        [] if found.passkeys > 0 => Err(Error::Other(format!(
+            "IAM user {} has only passkeys or security keys, and GetSessionToken cannot take a passkey; sign in with `aws login --profile {}` (AWS CLI 2.32+) instead and awsesh keeps that session (see docs/sign-ins.md)",
+            printable(&found.user),
+            crate::sys::text::shell_word(&profile.name)
+        ))),
         [] => Err(Error::NoMfaDevice {
             profile: printable(&profile.name),
             user: printable(&found.user),

@@ -3,12 +3,14 @@
 //! - a chained role: AssumeRole signed with the source profile's session
 //!   (itself any kind), no code, at most 1 h;
 //! - a role with the code: AssumeRole signed with the source profile's
-//!   long-term keys, carrying the device and code (sessions over 1 h).
+//!   long-term keys, carrying the device and code (sessions over 1 h);
+//! - IAM Identity Center role credentials and `aws login` credentials
+//!   (started by `signin.rs`): no keys and no code, a token the SDK renews.
 //!
 //! A kind only describes; `refresh.rs` runs the protocol (lock, re-read,
 //! failure sharing) the same way for every kind, and `start.rs` starts one.
 
-use crate::aws::profile::Profile;
+use crate::aws::profile::{Profile, SsoSettings};
 use crate::session::role::{Role, device_matches};
 use crate::store::session::Session;
 use crate::sys::error::{Error, Result};
@@ -19,6 +21,46 @@ pub enum Kind {
     Mfa(MfaSession),
     ChainedRole { role: Role, source: Box<Kind> },
     RoleWithCode(Role),
+    Sso(SsoSession),
+    Login(LoginSession),
+}
+
+/// What role credentials last, for the margin check (the portal says the
+/// real expiry; permission sets default to 1 h).
+pub const SSO_DURATION_SECS: u64 = 3600;
+/// `aws login` credentials last 15 minutes.
+pub const LOGIN_DURATION_SECS: u64 = 900;
+
+/// An IAM Identity Center profile.
+pub struct SsoSession {
+    pub profile: Profile,
+    pub settings: SsoSettings,
+}
+
+/// An `aws login` profile.
+pub struct LoginSession {
+    pub profile: Profile,
+    pub session_arn: String,
+}
+
+impl SsoSession {
+    /// What the cached session records in place of an MFA device: the
+    /// account, role and token it came from, so a changed profile is a miss.
+    pub fn marker(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "sso:{}/{}@{}",
+            s.account_id,
+            s.role_name,
+            s.session_name.as_deref().unwrap_or(&s.start_url)
+        )
+    }
+}
+
+impl LoginSession {
+    pub fn marker(&self) -> String {
+        format!("login:{}", self.session_arn)
+    }
 }
 
 /// GetSessionToken for a profile with long-term keys.
@@ -45,6 +87,17 @@ impl Kind {
         on_top: Option<&Profile>,
         depth: usize,
     ) -> Result<Kind> {
+        if profile.role_arn.is_none() {
+            if let Some(settings) = profile.sso.clone() {
+                return Ok(Kind::Sso(SsoSession { profile, settings }));
+            }
+            if let Some(session_arn) = profile.login_session.clone() {
+                return Ok(Kind::Login(LoginSession {
+                    profile,
+                    session_arn,
+                }));
+            }
+        }
         if let Some(key) = profile.other_sign_in {
             return Err(Error::NotForAwsesh {
                 profile: crate::sys::text::printable(&profile.name),
@@ -91,6 +144,8 @@ impl Kind {
             Kind::Mfa(m) => &m.profile,
             Kind::RoleWithCode(role) => &role.source,
             Kind::ChainedRole { source, .. } => source.keys_profile(),
+            Kind::Sso(s) => &s.profile,
+            Kind::Login(l) => &l.profile,
         }
     }
 
@@ -99,6 +154,8 @@ impl Kind {
         match self {
             Kind::Mfa(m) => &m.profile,
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => &role.profile,
+            Kind::Sso(s) => &s.profile,
+            Kind::Login(l) => &l.profile,
         }
     }
 
@@ -106,6 +163,8 @@ impl Kind {
         match self {
             Kind::Mfa(m) => m.duration,
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => role.duration,
+            Kind::Sso(_) => SSO_DURATION_SECS,
+            Kind::Login(_) => LOGIN_DURATION_SECS,
         }
     }
 
@@ -116,6 +175,8 @@ impl Kind {
                 session.role_arn.is_none() && device_matches(session, m.device.as_deref())
             }
             Kind::ChainedRole { role, .. } | Kind::RoleWithCode(role) => role.matches(session),
+            Kind::Sso(s) => session.role_arn.is_none() && session.mfa_serial == s.marker(),
+            Kind::Login(l) => session.role_arn.is_none() && session.mfa_serial == l.marker(),
         }
     }
 
@@ -125,6 +186,7 @@ impl Kind {
             Kind::Mfa(m) => m.mfa_process.as_deref(),
             Kind::RoleWithCode(role) => role.process(),
             Kind::ChainedRole { source, .. } => source.mfa_process(),
+            Kind::Sso(_) | Kind::Login(_) => None,
         }
     }
 
@@ -134,6 +196,7 @@ impl Kind {
         match self {
             Kind::Mfa(_) | Kind::RoleWithCode(_) => true,
             Kind::ChainedRole { source, .. } => !fresh(source) && source.needs_code(fresh),
+            Kind::Sso(_) | Kind::Login(_) => false,
         }
     }
 }

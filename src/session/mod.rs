@@ -1,13 +1,15 @@
 //! Sessions: the refresh protocol (`refresh`, the one place that decides
 //! "prompt or reuse"), the kinds of session a profile needs (`kind`, `role`),
 //! starting one (`start`), the long-term keys it is made from (`longterm`)
-//! and finding the MFA device through IAM (`discovery`).
+//! finding the MFA device through IAM (`discovery`), and the IAM Identity
+//! Center and `aws login` kinds (`signin`).
 
 pub mod discovery;
 pub mod kind;
 pub mod longterm;
 pub mod refresh;
 pub mod role;
+pub mod signin;
 pub mod start;
 
 use crate::aws::profile::Profile;

@@ -117,6 +117,13 @@ pub fn ensure(store: &Store, req: &Request) -> Result<Session> {
             .ok_or_else(|| Error::NoTerminal {
                 profile: crate::sys::text::printable(req.profile),
             }),
+        // An IAM Identity Center or `aws login` session that cannot be
+        // renewed here (a sign-in is needed, the service is down) is still
+        // served while it lasts, as an MFA session is without a terminal.
+        Err(e) if req.keep_valid && matches!(kind, Kind::Sso(_) | Kind::Login(_)) => store
+            .load(req.profile)?
+            .filter(|s| kind.matches(s) && s.seconds_left(now()) > 0)
+            .ok_or(e),
         result => result,
     }
 }
@@ -303,6 +310,8 @@ impl Protocol<'_> {
         match kind {
             Kind::Mfa(m) => start::mfa_session(cx, m, source),
             Kind::RoleWithCode(role) => start::role_with_code(cx, role, source),
+            Kind::Sso(sso) => crate::session::signin::start_sso(cx, sso, self.req.terminal),
+            Kind::Login(login) => crate::session::signin::start_login(cx, login, self.req.terminal),
             Kind::ChainedRole {
                 role,
                 source: inner,

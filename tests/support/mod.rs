@@ -3,6 +3,7 @@
 //! directory) per test.
 #![allow(dead_code)]
 
+pub mod fake_sso;
 pub mod fake_sts;
 pub mod net;
 
