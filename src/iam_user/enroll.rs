@@ -71,9 +71,10 @@ pub fn report(profile: &str, outcome: &Outcome) {
 /// other byte of the file unchanged.
 pub fn pin_mfa_serial(profile: &str, serial: &str) -> Result<PathBuf> {
     let path = crate::aws::profile::config_path();
-    let (real, before, mut doc) = ini_edit::load(&path, FileKind::Config)?;
-    doc.set(profile, "mfa_serial", serial)?;
-    ini_edit::save(&real, before.as_deref(), &doc)?;
+    ini_edit::edit(&path, FileKind::Config, |doc| {
+        doc.set(profile, "mfa_serial", serial)?;
+        Ok(true)
+    })?;
     Ok(path)
 }
 

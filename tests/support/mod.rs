@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_sts;
+pub mod lost_iam;
 pub mod net;
 
 use std::fs;
