@@ -324,13 +324,20 @@ fn a_kill_at_the_temp_files_fsync_leaves_the_original_and_the_next_run_removes_t
         0o600,
         "the copy holds every secret"
     );
-    // Any later awsesh run that reads the file removes it.
+    // A copy named as earlier versions named it, by a writer that is gone.
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let legacy = sandbox.path(&format!("home/.aws/.credentials.awsesh-{dead}.tmp"));
+    fs::write(&legacy, &original).unwrap();
+    // Any later awsesh run that reads the file removes them.
     let (code, _, err) = run(&sandbox, Some(&keyring), &["keys", "list"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
         temp_copies(&sandbox.credentials_path()).is_empty(),
         "the stale copy was removed"
     );
+    assert!(!legacy.exists(), "the earlier versions' copy too");
     // And the migrate then goes through.
     let (code, _, err) = run(
         &sandbox,

@@ -514,6 +514,34 @@ fn remove_stale_temps(real: &Path) {
         dir
     };
     store_file::remove_stale_temps_of(dir, store_file::STALE_TEMP_AGE, |target| target == ours);
+    remove_legacy_temps(dir, &name.to_string_lossy());
+}
+
+/// Earlier versions named the copy `.credentials.awsesh-PID.tmp` and never
+/// removed it: removed once its writer is gone.
+fn remove_legacy_temps(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.awsesh-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+            .filter(|pid| *pid > 0);
+        let ours = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.uid() == crate::store::dir::euid());
+        if let Some(pid) = pid
+            && ours
+            && !store_file::is_alive(pid)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn read_current(real: &Path) -> Result<Option<Vec<u8>>> {

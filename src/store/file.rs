@@ -265,7 +265,8 @@ fn temp_target_and_writer(name: &str) -> Option<(&str, libc::pid_t)> {
         .map(|pid| (target, pid))
 }
 
-fn is_alive(pid: libc::pid_t) -> bool {
+/// Whether a process with this pid exists (it may be another one).
+pub fn is_alive(pid: libc::pid_t) -> bool {
     // SAFETY: signal 0 only checks whether the process exists.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
