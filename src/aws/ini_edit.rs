@@ -614,6 +614,8 @@ fn try_save(real: &Path, before: Option<&[u8]>, doc: &Document) -> Result<bool> 
         if current.as_deref() != before {
             return Ok(false);
         }
+        #[cfg(test)]
+        tests::between_check_and_rename(real);
         std::fs::rename(&tmp, real)
             .map_err(|e| Error::io(format!("cannot replace {}", real.display()), e))?;
         let (Some(mut watched), Some(before)) = (watched, before) else {
@@ -704,6 +706,75 @@ mod tests {
     use super::*;
 
     const KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+    type Hook = Box<dyn Fn(&Path)>;
+
+    thread_local! {
+        /// What another program does in the instant between the late check
+        /// and the rename (once).
+        static RACER: std::cell::RefCell<Option<Hook>> = const { std::cell::RefCell::new(None) };
+    }
+
+    pub(super) fn between_check_and_rename(real: &Path) {
+        if let Some(racer) = RACER.with(|r| r.borrow_mut().take()) {
+            racer(real);
+        }
+    }
+
+    fn race_once(racer: impl Fn(&Path) + 'static) {
+        RACER.with(|r| *r.borrow_mut() = Some(Box::new(racer)));
+    }
+
+    #[test]
+    fn a_line_appended_between_the_check_and_the_rename_is_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, "[a]\naws_access_key_id = A\nx = 1\n").unwrap();
+        race_once(|real| {
+            let mut f = std::fs::OpenOptions::new().append(true).open(real).unwrap();
+            f.write_all(b"# appended\n").unwrap();
+        });
+        let edited = edit(&path, FileKind::Credentials, |doc| {
+            Ok(doc.remove("a", &KEYS) > 0)
+        })
+        .unwrap();
+        assert!(edited);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[a]\nx = 1\n# appended\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
+
+    #[test]
+    fn a_rewrite_between_the_check_and_the_rename_is_put_back_and_the_edit_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, "[a]\naws_access_key_id = A\n").unwrap();
+        race_once(|real| {
+            std::fs::write(real, "# theirs\n[a]\naws_access_key_id = A\n[b]\n").unwrap();
+        });
+        let mut attempts = 0;
+        edit(&path, FileKind::Credentials, |doc| {
+            attempts += 1;
+            Ok(doc.remove("a", &KEYS) > 0)
+        })
+        .unwrap();
+        assert_eq!(attempts, 2, "redone on top of their version");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "# theirs\n[a]\n[b]\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
 
     fn creds(text: &str) -> Document {
         Document::parse(FileKind::Credentials, text)
