@@ -72,10 +72,18 @@ pub fn find(profile: &str) -> Result<Option<Plaintext>> {
 /// now kept elsewhere): removing it would lose it.
 pub fn remove(profile: &str, access_key_id: &str) -> Result<Vec<PathBuf>> {
     check_removable(profile, access_key_id)?;
-    let mut changed = Vec::new();
+    let mut changed: Vec<PathBuf> = Vec::new();
     for (path, kind) in files() {
         let edited = ini_edit::edit(&path, kind, |doc| {
             Ok(doc.remove(profile, &[ACCESS_KEY_ID, SECRET_ACCESS_KEY]) > 0)
+        })
+        .map_err(|e| match changed.first() {
+            // Say what was done before the failure.
+            Some(done) => Error::Other(format!(
+                "removed the key lines from {}, but {e}",
+                done.display()
+            )),
+            None => e,
         })?;
         if edited {
             changed.push(path);
