@@ -43,12 +43,30 @@ fn totp(seed: &str, at: u64) -> String {
         .to_string()
 }
 
-/// Reads the secret shown for manual entry.
+/// Reads the secret shown for manual entry: asked for with `k` at the
+/// first code prompt (it is not shown otherwise).
 fn shown_seed(pty: &mut Pty) -> String {
-    pty.expect("Scan this QR code").unwrap();
-    pty.expect("Or enter this key by hand (time-based, 6 digits): ")
-        .unwrap();
+    shown_seed_recorded(pty, &mut Vec::new())
+}
+
+/// `shown_seed`, adding everything the terminal received to `seen`.
+fn shown_seed_recorded(pty: &mut Pty, seen: &mut Vec<u8>) -> String {
+    for what in ["Scan this QR code", "First MFA code"] {
+        seen.extend_from_slice(pty.expect(what).unwrap().as_bytes());
+    }
+    shown_seed_after_k(pty, seen)
+}
+
+/// At the first code prompt: `k`, and the key it shows.
+fn shown_seed_after_k(pty: &mut Pty, seen: &mut Vec<u8>) -> String {
+    pty.send_line("k").unwrap();
+    seen.extend_from_slice(
+        pty.expect("Enter this key by hand (time-based, 6 digits): ")
+            .unwrap()
+            .as_bytes(),
+    );
     let line = pty.expect("\n").unwrap();
+    seen.extend_from_slice(line.as_bytes());
     String::from_utf8_lossy(line.before())
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -156,6 +174,63 @@ fn the_seed_and_qr_code_go_to_the_terminal_only() {
         "{stderr}"
     );
     assert!(stderr.contains("enabled and pinned"), "{stderr}");
+}
+
+/// Where `needle` first and last occurs in `hay`.
+fn first_and_last(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
+    let hits: Vec<usize> = hay
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    Some((*hits.first()?, *hits.last()?))
+}
+
+#[test]
+fn the_seed_is_shown_on_the_alternate_screen_and_leaves_it_once_enabled() {
+    let Some(moto) = moto() else { return };
+    let (sandbox, _) = sandbox_without_device(moto, "[default]\nregion = us-east-1\n");
+    let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
+    let mut seen = Vec::new();
+    for what in ["Scan this QR code", "First MFA code"] {
+        seen.extend_from_slice(pty.expect(what).unwrap().as_bytes());
+    }
+    // Everything so far was shown before the key was asked for.
+    let key_asked = seen.len();
+    let seed = shown_seed_after_k(&mut pty, &mut seen);
+    let t = now();
+    seen.extend_from_slice(pty.expect("First MFA code").unwrap().as_bytes());
+    pty.send_line(totp(&seed, t)).unwrap();
+    seen.extend_from_slice(pty.expect("Next MFA code").unwrap().as_bytes());
+    pty.send_line(totp(&seed, t + 30)).unwrap();
+    let (code, rest) = finish_pty(pty);
+    seen.extend_from_slice(rest.as_bytes());
+    assert_eq!(code, 0, "{rest}");
+
+    let enter = first_and_last(&seen, b"\x1b[?1049h").expect("the alternate screen");
+    let leave = first_and_last(&seen, b"\x1b[?1049l").expect("the main screen back");
+    let qr = first_and_last(&seen, "Scan this QR code".as_bytes()).unwrap();
+    let grouped = seed
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let key = first_and_last(&seen, grouped.as_bytes()).expect("the key, when asked");
+    let done = first_and_last(&seen, b"enabled and pinned").expect("the report");
+    assert!(enter.1 < qr.0, "the QR code only on the alternate screen");
+    assert!(key.0 >= key_asked, "the key only once asked for with k");
+    assert!(
+        qr.1 < leave.0 && key.1 < leave.0,
+        "the main screen comes back after the last sight of the seed"
+    );
+    assert!(leave.1 < done.0, "and before the report line");
+    let leave_seq = b"\x1b[H\x1b[2J\x1b[?1049l";
+    assert!(
+        first_and_last(&seen, leave_seq).is_some(),
+        "the alternate screen is cleared as it is left"
+    );
 }
 
 #[test]

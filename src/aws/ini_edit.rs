@@ -11,10 +11,12 @@
 //! or `[profile default]` which then wins), `[x]` in the credentials file, and
 //! every duplicate of a section counts (aws-config merges them).
 
-use std::io::Write;
+use std::io::{Read, Write};
+
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::store::file as store_file;
 use crate::sys::error::{Error, Result};
 
 const WHITESPACE: &[char] = &[' ', '\t'];
@@ -144,8 +146,15 @@ impl Document {
         if crlf > lf { "\r\n" } else { "\n" }
     }
 
-    /// Whether a header names this profile's section in this kind of file.
-    fn header_matches(&self, header: &Kind, profile: &str, prefixed_default: bool) -> bool {
+    /// Whether a header names this profile's section in this kind of file:
+    /// for aws-config, or (`Readers::All`) for any reader.
+    fn header_matches(
+        &self,
+        header: &Kind,
+        profile: &str,
+        prefixed_default: bool,
+        readers: Readers,
+    ) -> bool {
         let Kind::Header(prefix, name) = header else {
             return false;
         };
@@ -153,7 +162,11 @@ impl Document {
             FileKind::Credentials => prefix.is_none() && name == profile,
             FileKind::Config if profile == "default" => {
                 name == "default"
-                    && if prefixed_default {
+                    && if readers == Readers::All {
+                        prefix.is_none() || prefix.as_deref() == Some("profile")
+                    } else if let Readers::Only { prefixed } = readers {
+                        prefix.as_deref() == prefixed.then_some("profile")
+                    } else if prefixed_default {
                         prefix.as_deref() == Some("profile")
                     } else {
                         prefix.is_none()
@@ -168,8 +181,12 @@ impl Document {
     }
 
     /// For each line: whether it is the header of one of the profile's
-    /// sections, and whether it lies inside one.
+    /// sections, and whether it lies inside one (as aws-config reads it).
     fn layout(&self, profile: &str) -> (Vec<Kind>, Vec<bool>, Vec<bool>) {
+        self.layout_for(profile, Readers::AwsConfig)
+    }
+
+    fn layout_for(&self, profile: &str, readers: Readers) -> (Vec<Kind>, Vec<bool>, Vec<bool>) {
         let kinds = self.kinds();
         // `[profile default]` fully replaces `[default]` in the config file.
         let prefixed_default = kinds
@@ -180,7 +197,7 @@ impl Document {
         let mut current = false;
         for kind in &kinds {
             if matches!(kind, Kind::Header(..) | Kind::BadHeader) {
-                current = self.header_matches(kind, profile, prefixed_default);
+                current = self.header_matches(kind, profile, prefixed_default, readers);
                 headers.push(current);
                 inside.push(false);
             } else {
@@ -198,7 +215,11 @@ impl Document {
 
     /// Indices of the profile's property lines named `key`.
     fn property_lines(&self, profile: &str, key: &str) -> Vec<usize> {
-        let (kinds, _, inside) = self.layout(profile);
+        self.property_lines_for(profile, key, Readers::AwsConfig)
+    }
+
+    fn property_lines_for(&self, profile: &str, key: &str, readers: Readers) -> Vec<usize> {
+        let (kinds, _, inside) = self.layout_for(profile, readers);
         kinds
             .iter()
             .zip(&inside)
@@ -211,31 +232,64 @@ impl Document {
     /// The value aws-config sees for `key` in the profile (the last one wins).
     pub fn get(&self, profile: &str, key: &str) -> Option<String> {
         let index = *self.property_lines(profile, key).last()?;
+        self.value_at(index)
+    }
+
+    /// Every value any reader (the AWS CLI or an SDK) may take for `key` in
+    /// the profile, in file order: `[default]` and `[profile default]` both.
+    pub fn values_for_any_reader(&self, profile: &str, key: &str) -> Vec<String> {
+        self.property_lines_for(profile, key, Readers::All)
+            .into_iter()
+            .filter_map(|i| self.value_at(i))
+            .collect()
+    }
+
+    fn value_at(&self, index: usize) -> Option<String> {
         let text = prepare(&self.lines.get(index)?.text, true);
         text.split_once('=')
             .map(|(_, v)| v.trim_matches(WHITESPACE).to_string())
     }
 
     /// Removes every line of the `keys` (with their continuation lines) from
-    /// the profile's sections; returns how many properties were removed. The
-    /// result is the file with those lines cut out, byte for byte.
+    /// every section of the profile that any reader uses; returns how many
+    /// properties were removed. The result is the file with those lines cut
+    /// out, byte for byte — except that a key line followed by indented
+    /// comments becomes the placeholder `awsesh_removed_KEY = yes`: the comments
+    /// stay, and aws-config, which reads them as a continuation, joins them
+    /// to the placeholder rather than to another property.
     pub fn remove(&mut self, profile: &str, keys: &[&str]) -> usize {
-        let (kinds, _, inside) = self.layout(profile);
+        let (kinds, _, inside) = self.layout_for(profile, Readers::All);
         let mut removed = 0;
-        let mut dropping = false;
+        // The removed key line being followed, and whether its placeholder
+        // was written already.
+        let mut dropping: Option<(usize, Line, bool)> = None;
         let lines = std::mem::take(&mut self.lines);
         for ((line, kind), inside) in lines.into_iter().zip(kinds).zip(inside) {
             match kind {
                 Kind::Property(key) if inside && keys.contains(&key.as_str()) => {
                     removed += 1;
-                    dropping = true;
+                    let placeholder = Line {
+                        // Unique per key: configparser refuses a repeated option.
+                        text: format!("{PLACEHOLDER}_{key} = yes"),
+                        ending: line.ending.clone(),
+                    };
+                    dropping = Some((self.lines.len(), placeholder, false));
+                }
+                // The AWS CLI's comment, aws-config's continuation: kept.
+                Kind::Continuation if is_indented_comment(&line.text) && dropping.is_some() => {
+                    if let Some((at, placeholder, placed @ false)) = dropping.as_mut() {
+                        let at = (*at).min(self.lines.len());
+                        self.lines.insert(at, placeholder.clone());
+                        *placed = true;
+                    }
+                    self.lines.push(line);
                 }
                 // aws-config appends an indented line to the property above,
-                // across blank and comment lines.
-                Kind::Continuation if dropping => {}
+                // across blank and comment lines: part of the key's value.
+                Kind::Continuation if dropping.is_some() => {}
                 Kind::Blank | Kind::Comment => self.lines.push(line),
                 _ => {
-                    dropping = false;
+                    dropping = None;
                     self.lines.push(line);
                 }
             }
@@ -253,13 +307,33 @@ impl Document {
                 "refusing to write an empty or multi-word value for `{key}`"
             )));
         }
-        let existing = self.property_lines(profile, key);
-        if !existing.is_empty() {
-            for index in existing {
-                if let Some(line) = self.lines.get_mut(index) {
-                    line.text = replace_value(&line.text, value);
-                }
+        // Replaced wherever any reader may read it (`[default]` and
+        // `[profile default]` both), so no reader keeps the old value.
+        for index in self.property_lines_for(profile, key, Readers::All) {
+            if let Some(line) = self.lines.get_mut(index) {
+                line.text = replace_value(&line.text, value);
             }
+        }
+        // Each reader's section must have it: for `default` in the config
+        // file both sections, else the profile's (merged) sections.
+        let variants: &[Readers] = if self.kind == FileKind::Config && profile == "default" {
+            &[
+                Readers::Only { prefixed: true },
+                Readers::Only { prefixed: false },
+            ]
+        } else {
+            &[Readers::AwsConfig]
+        };
+        let mut added = false;
+        for readers in variants {
+            let (_, headers, _) = self.layout_for(profile, *readers);
+            if headers.contains(&true) && self.property_lines_for(profile, key, *readers).is_empty()
+            {
+                self.add_line_to(profile, *readers, key, value);
+            }
+            added |= headers.contains(&true);
+        }
+        if added {
             return Ok(());
         }
         let eol = self.eol();
@@ -267,7 +341,21 @@ impl Document {
             text: format!("{key} = {value}"),
             ending: eol.to_string(),
         };
-        let (kinds, headers, inside) = self.layout(profile);
+        self.add_section(profile)?;
+        self.insert_line(self.lines.len(), new_line);
+        Ok(())
+    }
+
+    /// Adds `key = value` after the last property of the last of the
+    /// profile's sections (as `readers` sees them), so comments and blank
+    /// lines before the next section stay there.
+    fn add_line_to(&mut self, profile: &str, readers: Readers, key: &str, value: &str) {
+        let eol = self.eol();
+        let new_line = Line {
+            text: format!("{key} = {value}"),
+            ending: eol.to_string(),
+        };
+        let (kinds, headers, inside) = self.layout_for(profile, readers);
         if let Some(header) = headers.iter().rposition(|h| *h) {
             // After the section's last property or continuation line, so
             // comments and blank lines before the next section stay there.
@@ -282,11 +370,7 @@ impl Document {
                 }
             }
             self.insert_line(at, new_line);
-            return Ok(());
         }
-        self.add_section(profile)?;
-        self.insert_line(self.lines.len(), new_line);
-        Ok(())
     }
 
     /// Adds an empty section for the profile at the end, unless it has one.
@@ -344,6 +428,26 @@ impl Document {
     }
 }
 
+/// Which sections count as the profile's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Readers {
+    /// The one aws-config reads (`[profile default]` over `[default]`).
+    AwsConfig,
+    /// Any a reader may use: the AWS CLI reads the last of the two.
+    All,
+    /// `[profile default]` (prefixed) or `[default]` alone.
+    Only { prefixed: bool },
+}
+
+/// Replaces a removed key line that indented comments follow:
+/// `awsesh_removed_KEY = yes`.
+pub const PLACEHOLDER: &str = "awsesh_removed";
+
+/// `\t# x`, `  ; y`: a comment line for the AWS CLI.
+fn is_indented_comment(text: &str) -> bool {
+    text.starts_with(WHITESPACE) && text.trim_start_matches(WHITESPACE).starts_with(COMMENT)
+}
+
 /// `key = old  # note` → `key = new  # note`: only the value changes.
 fn replace_value(text: &str, value: &str) -> String {
     let Some(eq) = text.find('=') else {
@@ -367,21 +471,23 @@ fn replace_value(text: &str, value: &str) -> String {
     format!("{}{value}{}", &text[..start], &text[end..])
 }
 
+/// What awsesh's temp copies of the AWS files are called (`.credentials`,
+/// this tag, `.PID.NANOS.tmp`), so a later run finds and removes those a
+/// killed run left (they hold every profile's secret) and nothing else.
+const TEMP_TAG: &str = ".awsesh";
+
+/// How many times an edit is redone when another program changed the file
+/// meanwhile, before giving up.
+const EDIT_ATTEMPTS: usize = 5;
+
 /// Reads an AWS file for editing: (its real path, its bytes, the document).
-/// A missing file is an empty document.
+/// A missing file is an empty document. Stale temp copies that killed
+/// awsesh runs left beside it are removed first.
 pub fn load(path: &Path, kind: FileKind) -> Result<(PathBuf, Option<Vec<u8>>, Document)> {
     // Edit the file a symlink points at (a dotfiles repository), never the link.
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let bytes = match std::fs::read(&real) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Error::Read {
-                path: path.to_path_buf(),
-                source: e,
-            });
-        }
-    };
+    remove_stale_temps(&real);
+    let bytes = read_current(&real)?;
     let text = match &bytes {
         Some(b) => std::str::from_utf8(b).map_err(|_| {
             Error::Other(format!(
@@ -395,25 +501,97 @@ pub fn load(path: &Path, kind: FileKind) -> Result<(PathBuf, Option<Vec<u8>>, Do
     Ok((real, bytes, doc))
 }
 
-/// Replaces the file with `doc` in one rename, with the file's own mode
-/// (0600 for a new one), refusing if the file changed since `before` was read.
-pub fn save(real: &Path, before: Option<&[u8]>, doc: &Document) -> Result<()> {
-    let current = match std::fs::read(real) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Error::Read {
-                path: real.to_path_buf(),
-                source: e,
-            });
-        }
+/// Removes the temp copies of `real` whose writer is gone (or that are
+/// older than any edit takes).
+fn remove_stale_temps(real: &Path) {
+    let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
+        return;
     };
-    if current.as_deref() != before {
-        return Err(Error::Other(format!(
-            "{} changed while awsesh was editing it; nothing was written, run the command again",
-            real.display()
-        )));
+    let ours = format!("{}{TEMP_TAG}", name.to_string_lossy());
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    store_file::remove_stale_temps_of(dir, store_file::STALE_TEMP_AGE, |target| target == ours);
+    remove_legacy_temps(dir, &name.to_string_lossy());
+}
+
+/// Earlier versions named the copy `.credentials.awsesh-PID.tmp` and never
+/// removed it: removed once its writer is gone.
+fn remove_legacy_temps(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.awsesh-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+            .filter(|pid| *pid > 0);
+        let ours = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.uid() == crate::store::dir::euid());
+        if let Some(pid) = pid
+            && ours
+            && !store_file::is_alive(pid)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
+}
+
+fn read_current(real: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(real) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Read {
+            path: real.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+fn changed_error(real: &Path) -> Error {
+    Error::Other(format!(
+        "{} kept changing while awsesh was editing it; nothing was written, run the command again",
+        real.display()
+    ))
+}
+
+/// Loads the file, applies `change` (which says whether it changed the
+/// document) and saves it; when another program changed the file meanwhile,
+/// starts over from its new contents. Ok(false): nothing to change.
+pub fn edit(
+    path: &Path,
+    kind: FileKind,
+    mut change: impl FnMut(&mut Document) -> Result<bool>,
+) -> Result<bool> {
+    let mut real = path.to_path_buf();
+    for _ in 0..EDIT_ATTEMPTS {
+        let (file, before, mut doc) = load(path, kind)?;
+        real = file;
+        if !change(&mut doc)? {
+            return Ok(false);
+        }
+        if try_save(&real, before.as_deref(), &doc)? {
+            return Ok(true);
+        }
+    }
+    Err(changed_error(&real))
+}
+
+/// Replaces the file with `doc` in one rename, with the file's own mode
+/// (0600 for a new one). Ok(false), nothing written, when the file no
+/// longer holds `before`: that is checked as late as possible — after the
+/// temp file is synced, right before the rename — and once more after it,
+/// on the replaced file itself: what another program appended to it in
+/// between is appended to the new file, any other change is put back and
+/// Ok(false) returned, so the caller redoes its edit on top of it.
+fn try_save(real: &Path, before: Option<&[u8]>, doc: &Document) -> Result<bool> {
     let mode = std::fs::metadata(real)
         .map(|m| m.mode() & 0o7777)
         .unwrap_or(0o600);
@@ -425,32 +603,102 @@ pub fn save(real: &Path, before: Option<&[u8]>, doc: &Document) -> Result<()> {
             .create(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    let name = real
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = real.with_file_name(format!(".{name}.awsesh-{}.tmp", std::process::id()));
+    let tmp = store_file::temp_path_tagged(real, TEMP_TAG);
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
-        // The mode the file had (umask does not apply to fchmod).
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(mode))
-            .and_then(|()| file.write_all(doc.render().as_bytes()))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        write_synced(&tmp, doc.render().as_bytes())?;
+        // The file's own mode, only now: a copy a kill leaves is 0600.
+        set_mode(&tmp, mode)?;
+        // The late check: the file as it is now, kept open so that what is
+        // written to it after the check can still be seen after the rename.
+        let (watched, current) = open_current(real)?;
+        if current.as_deref() != before {
+            return Ok(false);
+        }
+        #[cfg(test)]
+        tests::between_check_and_rename(real);
         std::fs::rename(&tmp, real)
-            .map_err(|e| Error::io(format!("cannot replace {}", real.display()), e))
+            .map_err(|e| Error::io(format!("cannot replace {}", real.display()), e))?;
+        let (Some(mut watched), Some(before)) = (watched, before) else {
+            return Ok(true);
+        };
+        let mut after = Vec::new();
+        use std::io::Seek;
+        if watched
+            .rewind()
+            .and_then(|()| watched.read_to_end(&mut after))
+            .is_err()
+            || after == before
+        {
+            return Ok(true);
+        }
+        if let Some(appended) = after.strip_prefix(before) {
+            append(real, appended)?;
+            return Ok(true);
+        }
+        // Rewritten between the check and the rename: theirs goes back.
+        write_synced(&tmp, &after)?;
+        set_mode(&tmp, mode)?;
+        std::fs::rename(&tmp, real)
+            .map_err(|e| Error::io(format!("cannot replace {}", real.display()), e))?;
+        Ok(false)
     })();
-    if result.is_err() {
+    if !matches!(result, Ok(true)) {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Sets the mode (umask does not apply to chmod).
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))
+}
+
+/// A new 0600 temp file, written and synced.
+fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<()> {
+    let _ = std::fs::remove_file(tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(tmp)
+        .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| file.write_all(bytes))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))
+}
+
+/// The file open for reading (None when missing) and its contents.
+fn open_current(real: &Path) -> Result<(Option<std::fs::File>, Option<Vec<u8>>)> {
+    let mut file = match std::fs::File::open(real) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
+        Err(e) => {
+            return Err(Error::Read {
+                path: real.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| Error::Read {
+        path: real.to_path_buf(),
+        source: e,
+    })?;
+    Ok((Some(file), Some(bytes)))
+}
+
+fn append(real: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(real)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .map_err(|e| Error::io(format!("cannot write {}", real.display()), e))
 }
 
 #[cfg(test)]
@@ -458,6 +706,75 @@ mod tests {
     use super::*;
 
     const KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+    type Hook = Box<dyn Fn(&Path)>;
+
+    thread_local! {
+        /// What another program does in the instant between the late check
+        /// and the rename (once).
+        static RACER: std::cell::RefCell<Option<Hook>> = const { std::cell::RefCell::new(None) };
+    }
+
+    pub(super) fn between_check_and_rename(real: &Path) {
+        if let Some(racer) = RACER.with(|r| r.borrow_mut().take()) {
+            racer(real);
+        }
+    }
+
+    fn race_once(racer: impl Fn(&Path) + 'static) {
+        RACER.with(|r| *r.borrow_mut() = Some(Box::new(racer)));
+    }
+
+    #[test]
+    fn a_line_appended_between_the_check_and_the_rename_is_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, "[a]\naws_access_key_id = A\nx = 1\n").unwrap();
+        race_once(|real| {
+            let mut f = std::fs::OpenOptions::new().append(true).open(real).unwrap();
+            f.write_all(b"# appended\n").unwrap();
+        });
+        let edited = edit(&path, FileKind::Credentials, |doc| {
+            Ok(doc.remove("a", &KEYS) > 0)
+        })
+        .unwrap();
+        assert!(edited);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[a]\nx = 1\n# appended\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
+
+    #[test]
+    fn a_rewrite_between_the_check_and_the_rename_is_put_back_and_the_edit_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, "[a]\naws_access_key_id = A\n").unwrap();
+        race_once(|real| {
+            std::fs::write(real, "# theirs\n[a]\naws_access_key_id = A\n[b]\n").unwrap();
+        });
+        let mut attempts = 0;
+        edit(&path, FileKind::Credentials, |doc| {
+            attempts += 1;
+            Ok(doc.remove("a", &KEYS) > 0)
+        })
+        .unwrap();
+        assert_eq!(attempts, 2, "redone on top of their version");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "# theirs\n[a]\n[b]\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
 
     fn creds(text: &str) -> Document {
         Document::parse(FileKind::Credentials, text)
@@ -528,10 +845,12 @@ mod tests {
             None,
             "[default] is ignored"
         );
+        assert_eq!(doc.values_for_any_reader("default", "mfa_serial"), ["a"]);
         doc.set("default", "mfa_serial", "arn:new").unwrap();
+        // The AWS CLI reads the last of the two: both get the new value.
         assert_eq!(
             doc.render(),
-            "[default]\nmfa_serial = a\n[profile default]\nregion = x\nmfa_serial = arn:new\n"
+            "[default]\nmfa_serial = arn:new\n[profile default]\nregion = x\nmfa_serial = arn:new\n"
         );
         let mut plain = config("[default]\nregion = x\n\n# next\n[profile dev]\n");
         plain.set("default", "mfa_serial", "arn:d").unwrap();
@@ -601,6 +920,39 @@ mod tests {
         assert!(doc.set("ok", "mfa_serial", "x\ny").is_err());
         assert!(doc.set("ok", "mfa_serial", "").is_err());
         assert_eq!(doc.render(), "");
+    }
+
+    #[test]
+    fn keys_leave_both_default_sections_of_the_config_file() {
+        let text = "[profile default]\nregion = x\n[default]\naws_access_key_id = A\naws_secret_access_key = S\noutput = json\n";
+        let mut doc = config(text);
+        assert_eq!(doc.get("default", "aws_access_key_id"), None);
+        assert_eq!(doc.remove("default", &KEYS), 2);
+        assert_eq!(doc.render(), without_lines(text, &[3, 4]));
+        let mut both =
+            config("[default]\naws_access_key_id = A\n[profile default]\naws_access_key_id = A\n");
+        both.set("default", "aws_access_key_id", "B").unwrap();
+        assert_eq!(
+            both.render(),
+            "[default]\naws_access_key_id = B\n[profile default]\naws_access_key_id = B\n"
+        );
+    }
+
+    #[test]
+    fn indented_comments_under_a_removed_key_stay_under_a_placeholder() {
+        let text = "[w]\nregion = r\naws_access_key_id = A\n\t# rotate quarterly\n  more\naws_secret_access_key = S\n\n  ; owner\n# top\nx = 1\n";
+        let mut doc = creds(text);
+        assert_eq!(doc.remove("w", &KEYS), 2);
+        assert_eq!(
+            doc.render(),
+            "[w]\nregion = r\nawsesh_removed_aws_access_key_id = yes\n\t# rotate quarterly\nawsesh_removed_aws_secret_access_key = yes\n\n  ; owner\n# top\nx = 1\n"
+        );
+        // aws-config joins the comments to the placeholders, not to region.
+        assert_eq!(doc.get("w", "region").as_deref(), Some("r"));
+        // Without indented comments, no placeholder.
+        let mut plain = creds("[w]\naws_access_key_id = A\n  cont\nx = 1\n");
+        plain.remove("w", &KEYS);
+        assert_eq!(plain.render(), "[w]\nx = 1\n");
     }
 
     #[test]

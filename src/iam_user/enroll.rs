@@ -71,9 +71,10 @@ pub fn report(profile: &str, outcome: &Outcome) {
 /// other byte of the file unchanged.
 pub fn pin_mfa_serial(profile: &str, serial: &str) -> Result<PathBuf> {
     let path = crate::aws::profile::config_path();
-    let (real, before, mut doc) = ini_edit::load(&path, FileKind::Config)?;
-    doc.set(profile, "mfa_serial", serial)?;
-    ini_edit::save(&real, before.as_deref(), &doc)?;
+    ini_edit::edit(&path, FileKind::Config, |doc| {
+        doc.set(profile, "mfa_serial", serial)?;
+        Ok(true)
+    })?;
     Ok(path)
 }
 
@@ -166,9 +167,14 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
         )
     })?;
 
+    // The seed is shown on the alternate screen, left (and so wiped from
+    // the terminal) once the device is enabled or the command stops.
+    let mut screen: Option<SeedScreen> = None;
+    let mut key: Option<Secret> = None;
     let serial = match runtime.block_on(iam::create_virtual_mfa_device(&clients.iam, &name)) {
         Ok(device) => {
-            show(&mut tty, &device.seed, &user, &account)?;
+            screen = Some(SeedScreen::enter(&tty)?);
+            key = Some(show(&mut tty, &device.seed, &user, &account)?);
             device.serial
         }
         Err(e) if e.is("EntityAlreadyExists") => {
@@ -190,7 +196,8 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
                     let device = runtime
                         .block_on(iam::create_virtual_mfa_device(&clients.iam, &name))
                         .map_err(|e| fail("IAM refused to create the MFA device", &e))?;
-                    show(&mut tty, &device.seed, &user, &account)?;
+                    screen = Some(SeedScreen::enter(&tty)?);
+                    key = Some(show(&mut tty, &device.seed, &user, &account)?);
                     device.serial
                 }
                 _ => serial,
@@ -199,8 +206,10 @@ pub fn enroll(profile: &str, device_name: Option<&str>, existing: Existing) -> R
         Err(e) => return Err(fail("IAM refused to create a virtual MFA device", &e)),
     };
 
-    let (code1, code2) = two_codes(&mut tty)?;
-    enable(&runtime, &clients, &user, &serial, &code1, &code2)?;
+    let (code1, code2) = two_codes(&mut tty, key.as_ref())?;
+    let enabled = enable(&runtime, &clients, &user, &serial, &code1, &code2);
+    drop(screen);
+    enabled?;
     pin_mfa_serial(profile, &serial)?;
     Ok(Outcome::Enrolled(serial))
 }
@@ -282,8 +291,42 @@ fn otpauth_uri(seed: &str, user: &str, account: &str) -> String {
     )
 }
 
-/// The QR code and the secret, on the terminal only.
-fn show(tty: &mut File, seed: &Secret, user: &str, account: &str) -> Result<()> {
+/// The terminal's alternate screen while the seed is on it: when dropped,
+/// the screen is cleared and the main screen comes back, so neither the QR
+/// code nor the key stays on the terminal or in its scrollback.
+struct SeedScreen {
+    tty: File,
+}
+
+/// xterm's alternate screen on (cursor home, cleared) and off.
+const ALTERNATE_SCREEN: &str = "\x1b[?1049h\x1b[H\x1b[2J";
+const MAIN_SCREEN: &str = "\x1b[H\x1b[2J\x1b[?1049l";
+
+impl SeedScreen {
+    fn enter(tty: &File) -> Result<SeedScreen> {
+        let mut tty = tty
+            .try_clone()
+            .map_err(|e| Error::io("cannot write to the terminal", e))?;
+        tty.write_all(ALTERNATE_SCREEN.as_bytes())
+            .and_then(|()| tty.flush())
+            .map_err(|e| Error::io("cannot write to the terminal", e))?;
+        Ok(SeedScreen { tty })
+    }
+}
+
+impl Drop for SeedScreen {
+    fn drop(&mut self) {
+        let _ = self.tty.write_all(MAIN_SCREEN.as_bytes());
+        let _ = self.tty.flush();
+    }
+}
+
+/// What the user types at a code prompt to see the key again.
+const SHOW_KEY: &str = "k";
+
+/// The QR code on the terminal only; returns the key to type by hand
+/// (grouped by four), which is shown only when asked for.
+fn show(tty: &mut File, seed: &Secret, user: &str, account: &str) -> Result<Secret> {
     let uri = Secret::new(otpauth_uri(seed.expose(), user, account));
     let code = qrcode::QrCode::new(uri.expose().as_bytes())
         .map_err(|e| Error::Other(format!("cannot draw the QR code: {e}")))?;
@@ -303,18 +346,28 @@ fn show(tty: &mut File, seed: &Secret, user: &str, account: &str) -> Result<()> 
         .collect();
     write!(
         tty,
-        "Scan this QR code with your authenticator app (Google Authenticator, 1Password, Authy, …):\n\n{picture}\n\nOr enter this key by hand (time-based, 6 digits): {}\n\n",
-        grouped.join(" ")
+        "Scan this QR code with your authenticator app (Google Authenticator, 1Password, Authy, …):\n\n{picture}\n\nCannot scan it? Type {SHOW_KEY} at the prompt to show the key to enter by hand.\nThe code and the key leave the screen once the device is enabled.\n\n"
     )
     .and_then(|()| tty.flush())
-    .map_err(|e| Error::io("cannot write to the terminal", e))
+    .map_err(|e| Error::io("cannot write to the terminal", e))?;
+    Ok(Secret::new(grouped.join(" ")))
 }
 
-/// Two consecutive codes, each six digits, the second different.
-fn two_codes(tty: &mut File) -> Result<(String, String)> {
+/// Two consecutive codes, each six digits, the second different; `k`
+/// shows the key (when there is one) instead.
+fn two_codes(tty: &mut File, key: Option<&Secret>) -> Result<(String, String)> {
     let ask = |tty: &mut File, prompt: &str| -> Result<String> {
         loop {
-            match crate::mfa::validate(&read_line(tty, prompt, true)?) {
+            let typed = read_line(tty, prompt, true)?;
+            if let Some(key) = key.filter(|_| typed.trim() == SHOW_KEY) {
+                let _ = writeln!(
+                    tty,
+                    "Enter this key by hand (time-based, 6 digits): {}",
+                    key.expose()
+                );
+                continue;
+            }
+            match crate::mfa::validate(&typed) {
                 Ok(code) => return Ok(code),
                 Err(_) => {
                     let _ = writeln!(tty, "awsesh: the MFA code is 6 digits; try again");

@@ -99,10 +99,13 @@ pub fn rotate(
     let new = account.create_key().map_err(|e| {
         if e.is("LimitExceeded") {
             two_keys(&others)
-        } else {
+        } else if e.code.is_some() {
+            // IAM answered with an error: it created nothing.
             fail(format!(
                 "IAM refused to create a new access key ({e}); nothing was changed, the key {old_id} stays in use"
             ))
+        } else {
+            lost_answer(account, &existing, old_id, user, &e)
         }
     })?;
     let new_id = new.access_key_id.clone();
@@ -152,6 +155,60 @@ pub fn rotate(
         ))
     })?;
     Ok(new_id)
+}
+
+/// CreateAccessKey got no answer (a timeout, a dropped connection): IAM may
+/// have created a key whose secret never arrived. Its keys are listed again;
+/// a key that was not there before is deleted (its secret is stored
+/// nowhere), and the message says what is known.
+fn lost_answer(
+    account: &dyn Account,
+    before: &[KeyInfo],
+    old_id: &str,
+    user: &str,
+    e: &AwsError,
+) -> Error {
+    let lost = format!("IAM's answer to CreateAccessKey was lost ({e})");
+    let now = match account.list_keys() {
+        Ok(now) => now,
+        Err(e2) => {
+            return Error::Other(format!(
+                "{lost}, and listing the keys of IAM user {user} failed too ({e2}): IAM may have created a key whose secret is stored nowhere; the key {old_id} stays in use; run `aws iam list-access-keys --user-name {user}` and delete any key other than {old_id} with `aws iam delete-access-key --user-name {user} --access-key-id ID`, then run the command again"
+            ));
+        }
+    };
+    let created: Vec<&KeyInfo> = now
+        .iter()
+        .filter(|k| {
+            k.access_key_id != old_id && !before.iter().any(|b| b.access_key_id == k.access_key_id)
+        })
+        .collect();
+    let mut deleted = Vec::new();
+    let mut left = Vec::new();
+    for key in &created {
+        match account.delete_key(&key.access_key_id) {
+            Ok(()) => deleted.push(key.access_key_id.clone()),
+            Err(e3) => left.push(format!("{} ({e3})", key.access_key_id)),
+        }
+    }
+    Error::Other(match (deleted.is_empty(), left.is_empty()) {
+        (true, true) => format!(
+            "{lost}; IAM lists no new key for user {user}, so none was created as far as IAM shows now; the key {old_id} stays in use; run the command again"
+        ),
+        (false, true) => format!(
+            "{lost}; IAM had created the key {}, whose secret never arrived: awsesh deleted it; the key {old_id} stays in use; run the command again",
+            deleted.join(", ")
+        ),
+        _ => format!(
+            "{lost}; IAM created the key {}, whose secret never arrived, and awsesh could not delete it{}; the key {old_id} stays in use; delete it with `aws iam delete-access-key --user-name {user} --access-key-id ID` (or the IAM console), then run the command again",
+            left.join(", "),
+            if deleted.is_empty() {
+                String::new()
+            } else {
+                format!(" (deleted {})", deleted.join(", "))
+            }
+        ),
+    })
 }
 
 /// The real account: IAM calls signed with the MFA session, acceptance
@@ -513,6 +570,85 @@ mod tests {
         assert_eq!(*slot.stored.borrow(), vec![NEW.to_string()]);
         assert_eq!(accepts.num_calls(), 1);
         assert_eq!((del_old.num_calls(), del_new.num_calls()), (1, 0));
+    }
+
+    /// An account whose CreateAccessKey answer is lost after IAM made `made`.
+    struct LostAnswer {
+        made: Option<&'static str>,
+        deletable: bool,
+        created: RefCell<bool>,
+        deleted: RefCell<Vec<String>>,
+    }
+
+    impl Account for LostAnswer {
+        fn list_keys(&self) -> Result<Vec<KeyInfo>, AwsError> {
+            let mut keys = vec![KeyInfo {
+                access_key_id: OLD.into(),
+                active: true,
+            }];
+            if let Some(made) = self.made.filter(|_| *self.created.borrow())
+                && !self.deleted.borrow().iter().any(|d| d == made)
+            {
+                keys.push(KeyInfo {
+                    access_key_id: made.into(),
+                    active: true,
+                });
+            }
+            Ok(keys)
+        }
+
+        fn create_key(&self) -> Result<Keys, AwsError> {
+            *self.created.borrow_mut() = true;
+            Err(AwsError {
+                code: None,
+                message: "timed out".into(),
+            })
+        }
+
+        fn delete_key(&self, access_key_id: &str) -> Result<(), AwsError> {
+            if !self.deletable {
+                return Err(AwsError {
+                    code: Some("AccessDenied".into()),
+                    message: "no".into(),
+                });
+            }
+            self.deleted.borrow_mut().push(access_key_id.into());
+            Ok(())
+        }
+
+        fn accepts(&self, _: &Keys) -> Result<(), AwsError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_lost_create_answer_deletes_the_key_iam_made_or_names_it() {
+        for (made, deletable, expect) in [
+            (Some(NEW), true, "awsesh deleted it"),
+            (Some(NEW), false, "could not delete it"),
+            (None, true, "IAM lists no new key"),
+        ] {
+            let account = LostAnswer {
+                made,
+                deletable,
+                created: RefCell::new(false),
+                deleted: RefCell::new(Vec::new()),
+            };
+            let slot = FakeSlot::new(None);
+            let err = rotate(&account, &slot, &old_keys(), "alice", &quick())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expect), "{err}");
+            assert!(!err.contains("nothing was changed"), "{err}");
+            if made.is_some() {
+                assert!(err.contains(NEW), "{err}");
+            }
+            assert_eq!(
+                *account.deleted.borrow() == vec![NEW.to_string()],
+                made.is_some() && deletable
+            );
+            assert!(slot.stored.borrow().is_empty());
+        }
     }
 
     #[test]

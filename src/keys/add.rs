@@ -28,11 +28,15 @@ pub fn add_keys(profile: &str, keys: &Keys, migrate: bool) -> Result<()> {
             printable(profile)
         ))
     })?;
+    if migrate {
+        // Before anything is stored: a second key in the files stops it.
+        files::check_removable(profile, &keys.access_key_id)?;
+    }
     let arn = crate::aws::iam::verify(profile, keys)?;
     store_in_keyring(profile, keys, kept_where)?;
     let p = printable(profile);
     if migrate {
-        for path in files::remove(profile)? {
+        for path in files::remove(profile, &keys.access_key_id)? {
             crate::sys::text::say(&format!(
                 "removed the key lines of profile {p} from {}",
                 path.display()

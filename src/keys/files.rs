@@ -31,7 +31,9 @@ pub struct Plaintext {
     pub has_session_token: bool,
 }
 
-/// The keys aws-config would read for the profile from the files, if any.
+/// The keys aws-config would read for the profile from the files, if any;
+/// else keys another reader would use (the AWS CLI reads `[default]` of the
+/// config file when it comes after `[profile default]`).
 pub fn find(profile: &str) -> Result<Option<Plaintext>> {
     for (path, kind) in files() {
         let (_, _, doc) = ini_edit::load(&path, kind)?;
@@ -47,37 +49,90 @@ pub fn find(profile: &str) -> Result<Option<Plaintext>> {
             }));
         }
     }
+    for (path, kind) in files() {
+        let (_, _, doc) = ini_edit::load(&path, kind)?;
+        if let (Some(id), Some(secret)) = (
+            doc.values_for_any_reader(profile, ACCESS_KEY_ID).pop(),
+            doc.values_for_any_reader(profile, SECRET_ACCESS_KEY).pop(),
+        ) {
+            return Ok(Some(Plaintext {
+                access_key_id: id,
+                secret_access_key: Secret::new(secret),
+                has_session_token: !doc.values_for_any_reader(profile, SESSION_TOKEN).is_empty(),
+                path,
+            }));
+        }
+    }
     Ok(None)
 }
 
-/// Removes the profile's key lines from both files; returns the files changed.
-pub fn remove(profile: &str) -> Result<Vec<PathBuf>> {
-    let mut changed = Vec::new();
+/// Removes the profile's key lines from both files, from every section any
+/// reader uses; returns the files changed. Refuses, changing nothing, when
+/// one of those sections holds a key other than `access_key_id` (the one
+/// now kept elsewhere): removing it would lose it.
+pub fn remove(profile: &str, access_key_id: &str) -> Result<Vec<PathBuf>> {
+    check_removable(profile, access_key_id)?;
+    let mut changed: Vec<PathBuf> = Vec::new();
     for (path, kind) in files() {
-        let (real, before, mut doc) = ini_edit::load(&path, kind)?;
-        if doc.remove(profile, &[ACCESS_KEY_ID, SECRET_ACCESS_KEY]) > 0 {
-            ini_edit::save(&real, before.as_deref(), &doc)?;
+        let edited = ini_edit::edit(&path, kind, |doc| {
+            Ok(doc.remove(profile, &[ACCESS_KEY_ID, SECRET_ACCESS_KEY]) > 0)
+        })
+        .map_err(|e| match changed.first() {
+            // Say what was done before the failure.
+            Some(done) => Error::Other(format!(
+                "removed the key lines from {}, but {e}",
+                done.display()
+            )),
+            None => e,
+        })?;
+        if edited {
             changed.push(path);
         }
     }
     Ok(changed)
 }
 
-/// Replaces the key values wherever the profile has them; returns the files
-/// changed (none: the profile had no keys in the files).
+/// An error when a section any reader uses holds a key other than
+/// `access_key_id` for the profile: `remove` would lose it.
+pub fn check_removable(profile: &str, access_key_id: &str) -> Result<()> {
+    for (path, kind) in files() {
+        let (_, _, doc) = ini_edit::load(&path, kind)?;
+        if let Some(other) = doc
+            .values_for_any_reader(profile, ACCESS_KEY_ID)
+            .into_iter()
+            .find(|id| id != access_key_id)
+        {
+            return Err(Error::Other(format!(
+                "{} also holds another key ({}) for profile `{}` (the AWS CLI and the SDKs may read different sections: [default] and [profile default]); nothing was removed from the files; keep one key there, then run the command again",
+                path.display(),
+                crate::sys::text::printable(&other),
+                crate::sys::text::printable(profile)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the key values wherever any reader may read the profile's keys;
+/// returns the files changed (none: the profile had no keys in the files).
 pub fn replace(profile: &str, access_key_id: &str, secret: &Secret) -> Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
     for (path, kind) in files() {
-        let (real, before, mut doc) = ini_edit::load(&path, kind)?;
-        if doc.get(profile, ACCESS_KEY_ID).is_none()
-            && doc.get(profile, SECRET_ACCESS_KEY).is_none()
-        {
-            continue;
+        let edited = ini_edit::edit(&path, kind, |doc| {
+            if doc.values_for_any_reader(profile, ACCESS_KEY_ID).is_empty()
+                && doc
+                    .values_for_any_reader(profile, SECRET_ACCESS_KEY)
+                    .is_empty()
+            {
+                return Ok(false);
+            }
+            doc.set(profile, ACCESS_KEY_ID, access_key_id)?;
+            doc.set(profile, SECRET_ACCESS_KEY, secret.expose())?;
+            Ok(true)
+        })?;
+        if edited {
+            changed.push(path);
         }
-        doc.set(profile, ACCESS_KEY_ID, access_key_id)?;
-        doc.set(profile, SECRET_ACCESS_KEY, secret.expose())?;
-        ini_edit::save(&real, before.as_deref(), &doc)?;
-        changed.push(path);
     }
     Ok(changed)
 }
@@ -99,11 +154,13 @@ pub fn ensure_profile_exists(profile: &str) -> Result<bool> {
     if profile_exists(profile)? {
         return Ok(false);
     }
-    let path = config_path();
-    let (real, before, mut doc) = ini_edit::load(&path, FileKind::Config)?;
-    doc.add_section(profile)?;
-    ini_edit::save(&real, before.as_deref(), &doc)?;
-    Ok(true)
+    ini_edit::edit(&config_path(), FileKind::Config, |doc| {
+        if doc.has_section(profile) {
+            return Ok(false);
+        }
+        doc.add_section(profile)?;
+        Ok(true)
+    })
 }
 
 /// Profiles with keys (or a `credential_process`) in the files: (profile,

@@ -33,6 +33,7 @@ pub fn entries() -> Result<Vec<Entry>> {
     let Some(path) = path() else {
         return Ok(Vec::new());
     };
+    remove_stale_temps(&path);
     let Some(bytes) = file::read(&path)? else {
         return Ok(Vec::new());
     };
@@ -45,6 +46,13 @@ pub fn entries() -> Result<Vec<Entry>> {
     let mut profiles = index.profiles;
     profiles.sort_by(|a, b| a.profile.cmp(&b.profile));
     Ok(profiles)
+}
+
+/// Removes the temp copies of the index a killed run left beside it.
+fn remove_stale_temps(path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        file::remove_stale_temps_of(dir, file::STALE_TEMP_AGE, |target| target == "keyring.json");
+    }
 }
 
 pub fn find(profile: &str) -> Result<Option<Entry>> {

@@ -213,6 +213,12 @@ fn repair_mode(path: &Path) -> Result<()> {
 }
 
 fn temp_path(path: &Path) -> PathBuf {
+    temp_path_tagged(path, "")
+}
+
+/// `.NAME{tag}.PID.NANOS.tmp` beside `path`: the writer's pid in the name,
+/// so `remove_stale_temps` can tell a dead writer's file from a live one.
+pub fn temp_path_tagged(path: &Path, tag: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -221,7 +227,7 @@ fn temp_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.{nanos}.tmp", std::process::id()))
+    path.with_file_name(format!(".{name}{tag}.{}.{nanos}.tmp", std::process::id()))
 }
 
 /// Removes a file if it is there.
@@ -238,7 +244,13 @@ pub fn remove(path: &Path) -> Result<()> {
 pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The writer's pid of a temp file name `.NAME.PID.NANOS.tmp`.
+#[cfg(test)]
 fn temp_writer(name: &str) -> Option<libc::pid_t> {
+    temp_target_and_writer(name).map(|(_, pid)| pid)
+}
+
+/// `.NAME.PID.NANOS.tmp` → (NAME, PID).
+fn temp_target_and_writer(name: &str) -> Option<(&str, libc::pid_t)> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let mut parts = rest.rsplitn(3, '.');
     let nanos = parts.next()?;
@@ -247,10 +259,14 @@ fn temp_writer(name: &str) -> Option<libc::pid_t> {
     if target.is_empty() || !nanos.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    pid.parse().ok().filter(|pid| *pid > 0)
+    pid.parse()
+        .ok()
+        .filter(|pid| *pid > 0)
+        .map(|pid| (target, pid))
 }
 
-fn is_alive(pid: libc::pid_t) -> bool {
+/// Whether a process with this pid exists (it may be another one).
+pub fn is_alive(pid: libc::pid_t) -> bool {
     // SAFETY: signal 0 only checks whether the process exists.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
@@ -260,6 +276,17 @@ fn is_alive(pid: libc::pid_t) -> bool {
 /// than `max_age` (by ctime: the mtime of a session temp is its expiry).
 /// They hold a whole session, secret and token. Returns how many went.
 pub fn remove_stale_temps(dir: &Path, max_age: std::time::Duration) -> usize {
+    remove_stale_temps_of(dir, max_age, |_| true)
+}
+
+/// `remove_stale_temps` for the temp files whose target name passes
+/// `ours`: in a directory shared with other programs (`~/.aws`), only the
+/// names awsesh gives its own temp files.
+pub fn remove_stale_temps_of(
+    dir: &Path,
+    max_age: std::time::Duration,
+    ours: impl Fn(&str) -> bool,
+) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
@@ -268,9 +295,13 @@ pub fn remove_stale_temps(dir: &Path, max_age: std::time::Duration) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = temp_writer(&name.to_string_lossy()) else {
+        let name = name.to_string_lossy();
+        let Some((target, pid)) = temp_target_and_writer(&name) else {
             continue;
         };
+        if !ours(target) {
+            continue;
+        }
         let Ok(meta) = entry.metadata() else {
             continue;
         };

@@ -5,6 +5,7 @@
 
 pub mod fake_sso;
 pub mod fake_sts;
+pub mod lost_iam;
 pub mod net;
 
 use std::fs;
