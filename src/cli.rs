@@ -140,7 +140,7 @@ pub struct StatusArgs {
     /// configured) with its state
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
-    /// Machine-readable output (the schema is in the README)
+    /// Machine-readable output (the schema is in docs/commands.md)
     #[arg(long)]
     pub json: bool,
 }
