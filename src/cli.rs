@@ -62,6 +62,15 @@ pub enum Command {
     /// Used by shell completion: every configured profile's name, one per line
     #[command(hide = true)]
     ListProfiles,
+    /// Used by packaging: write awsesh.1 and one man page per subcommand into DIR
+    #[command(hide = true)]
+    ManPages(ManPagesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManPagesArgs {
+    /// The directory to write the pages into (it must exist)
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Args, Debug, Clone, Default)]
