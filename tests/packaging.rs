@@ -412,6 +412,15 @@ autoload +X _awsesh && print -r -- "from:$functions_source[_awsesh]""#,
 
 #[test]
 fn cargo_package_ships_the_shell_scripts_and_not_the_test_harness() {
+    // The crate as crates.io would get it builds on its own (`cargo package`
+    // unpacks it under target/package and compiles it there)…
+    run_ok(
+        Command::new(env!("CARGO"))
+            .args(["package", "--allow-dirty", "--offline", "--quiet"])
+            .current_dir(ROOT),
+        CARGO_DEADLINE,
+    );
+    // …and holds what it needs and nothing of the harness.
     let listing = run_ok(
         Command::new(env!("CARGO"))
             .args(["package", "--list", "--allow-dirty", "--offline"])
