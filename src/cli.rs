@@ -69,7 +69,7 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ManPagesArgs {
-    /// The directory to write the pages into (it must exist)
+    /// The directory to write the pages into (created when missing)
     pub dir: std::path::PathBuf,
 }
 

@@ -124,6 +124,8 @@ const EXIT_STATUS: &[(&str, &str)] = &[
 ];
 
 pub fn run(args: ManPagesArgs) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| Error::io(format!("cannot create {}", args.dir.display()), e))?;
     let mut root = Cli::command().disable_help_subcommand(true);
     root.build();
     let mut pages = Vec::new();
