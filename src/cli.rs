@@ -62,6 +62,15 @@ pub enum Command {
     /// Used by shell completion: every configured profile's name, one per line
     #[command(hide = true)]
     ListProfiles,
+    /// Used by packaging: write awsesh.1 and one man page per subcommand into DIR
+    #[command(hide = true)]
+    ManPages(ManPagesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManPagesArgs {
+    /// The directory to write the pages into (created when missing)
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -140,7 +149,7 @@ pub struct StatusArgs {
     /// configured) with its state
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
-    /// Machine-readable output (the schema is in the README)
+    /// Machine-readable output (the schema is in docs/commands.md)
     #[arg(long)]
     pub json: bool,
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folder (or top-level file) → the folders its non-test code may name.
-/// The README's "Layout" section shows the same table.
+/// The "Layout" section of docs/development.md shows the same table.
 const MAY_USE: &[(&str, &[&str])] = &[
     ("sys", &[]),
     ("store", &["sys"]),

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod list_profiles;
 pub mod login;
 pub mod logout;
+pub mod man_pages;
 pub mod mfa;
 pub mod prompt;
 pub mod setup;
@@ -39,6 +40,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Setup(args) => setup::run(args),
         Command::HookSync(args) => hook_sync::run(args),
         Command::ListProfiles => list_profiles::run(),
+        Command::ManPages(args) => man_pages::run(args),
     }
 }
 
