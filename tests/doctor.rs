@@ -115,7 +115,7 @@ fn doctor_checks_the_mfa_device_through_iam() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(&format!(
-            "FAIL  IAM user {user} has no MFA device, and profile default names none — fix: assign a virtual MFA device"
+            "FAIL  IAM user {user} has no MFA device, and profile default names none — fix: enroll one with `awsesh mfa enroll --profile default`"
         )),
         "{out}"
     );

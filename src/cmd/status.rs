@@ -44,7 +44,13 @@ impl Kind {
             (Some(key), _) => Kind::Other(key),
             (None, None) if profile.sso.is_some() => Kind::Sso,
             (None, None) if profile.login_session.is_some() => Kind::Login,
-            (None, Some(_)) => Kind::Role,
+            (None, Some(_)) => match crate::session::kind::Kind::for_profile(profile.clone(), None)
+            {
+                // A role whose source signs in another way is not awsesh's
+                // either: passed through, exit 3, like login says.
+                Err(Error::NotForAwsesh { key, .. }) => Kind::Other(key),
+                _ => Kind::Role,
+            },
             (None, None) => Kind::Mfa,
         }
     }
