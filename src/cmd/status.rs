@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::aws::profile::Profile;
+use crate::aws::profile::{Listed, Profile};
 use crate::cli::StatusArgs;
 use crate::store::Store;
 use crate::store::session::Session;
@@ -34,6 +34,18 @@ enum Kind {
 impl Kind {
     fn of(profile: &Profile) -> Kind {
         if crate::session::longterm::returns_awsesh_session(profile) {
+            return Kind::Other("credential_process");
+        }
+        match (profile.other_sign_in, &profile.role_arn) {
+            (Some(key), _) => Kind::Other(key),
+            (None, Some(_)) => Kind::Role,
+            (None, None) => Kind::Mfa,
+        }
+    }
+
+    /// A profile as the profile index lists it (`status --all`).
+    fn of_listed(profile: &Listed) -> Kind {
+        if profile.returns_awsesh_session {
             return Kind::Other("credential_process");
         }
         match (profile.other_sign_in, &profile.role_arn) {
@@ -125,6 +137,20 @@ impl Entry {
                 .or_else(|| profile.as_ref().and_then(|p| p.role_arn.clone())),
             mfa_serial: from_session(|s| Some(s.mfa_serial.clone()))
                 .or_else(|| profile.as_ref().and_then(|p| p.mfa_serial.clone())),
+            session,
+        }
+    }
+
+    /// A row of `status --all`: the profile as the index lists it, so that
+    /// ten thousand profiles are not parsed one by one.
+    fn listed(profile: Listed, session: Option<Session>) -> Entry {
+        let from_session = |f: fn(&Session) -> Option<String>| session.as_ref().and_then(f);
+        Entry {
+            kind: Kind::of_listed(&profile),
+            role_arn: from_session(|s| s.role_arn.clone()).or(profile.role_arn),
+            mfa_serial: from_session(|s| Some(s.mfa_serial.clone())).or(profile.mfa_serial),
+            name: profile.name,
+            configured: true,
             session,
         }
     }
@@ -246,11 +272,11 @@ fn all(as_json: bool) -> Result<ExitCode> {
         .into_iter()
         .map(|s| (s.profile.clone(), s))
         .collect();
-    let mut entries: Vec<Entry> = crate::aws::profile::names()?
+    let mut entries: Vec<Entry> = crate::aws::profile::listed()?
         .into_iter()
-        .map(|name| {
-            let session = sessions.remove(&name);
-            Entry::new(&name, Profile::load(&name).ok(), session)
+        .map(|profile| {
+            let session = sessions.remove(&profile.name);
+            Entry::listed(profile, session)
         })
         .collect();
     entries.extend(
