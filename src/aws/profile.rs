@@ -5,8 +5,11 @@
 //! sub-properties as they define them. Long-term secrets are not kept here:
 //! `keys.rs` loads them when a session is started.
 //!
-//! Only the refresh path, `doctor` and completion read the files; the prompt
-//! hook, `env` and `status` never do.
+//! The refresh path, `status`, `doctor` and completion read the files; the
+//! prompt hook, `env` and `prompt` never do. A config of thousands of
+//! profiles is not parsed on every call: the profile index
+//! (`profile_index.rs`) says whether the files parse and lists them, and one
+//! profile is read from its own sections (`profile_sections.rs`).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -280,7 +283,18 @@ fn offerable(name: &str) -> bool {
 /// terminal or a shell word could not carry are left out. For completion and
 /// `status --all`.
 pub fn names() -> Result<Vec<String>> {
-    Ok(listed()?.into_iter().map(|p| p.name).collect())
+    let files = files();
+    let mut names = match files
+        .index
+        .as_ref()
+        .and_then(|path| profile_index::load_names(path, &files.digest))
+    {
+        Some(names) => names,
+        None => whole()?.iter().map(|e| e.name.clone()).collect(),
+    };
+    names.retain(|name| offerable(name));
+    names.sort();
+    Ok(names)
 }
 
 /// A configured profile as `status --all` lists it: what a parse of the

@@ -93,14 +93,31 @@ fn body(path: &Path, digest: &str) -> Option<Vec<u8>> {
     intact.then(|| body.to_vec())
 }
 
-/// Whether the index says that files with `digest` parse.
+/// Whether the index says that files with `digest` parse: only its header
+/// is read (a body damaged behind an intact header does not change that
+/// answer; the calls that read the body check it).
 pub fn is_current(path: &Path, digest: &str) -> bool {
-    body(path, digest).is_some()
+    let Some(head) = crate::store::file::read_head(path, 256).ok().flatten() else {
+        return false;
+    };
+    let mut words = head.split(|&b| b == b' ' || b == b'\n');
+    words.next() == Some(FORMAT.as_bytes()) && words.next() == Some(digest.as_bytes())
 }
 
 /// The profiles of files with `digest`, sorted by name, if the index has them.
 pub fn load(path: &Path, digest: &str) -> Option<Vec<Entry>> {
     serde_json::from_slice(&body(path, digest)?).ok()
+}
+
+/// Only their names (completion): the rest of each entry is skipped, not
+/// built.
+pub fn load_names(path: &Path, digest: &str) -> Option<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
+    let names: Vec<Name> = serde_json::from_slice(&body(path, digest)?).ok()?;
+    Some(names.into_iter().map(|n| n.name).collect())
 }
 
 /// Replaces the index (atomically: readers see the old or the new one).
@@ -137,6 +154,10 @@ mod tests {
         let digest = digest("[default]\nregion = a\n", "");
         save(&path, &digest, &[entry("a"), entry("b")]);
         assert_eq!(load(&path, &digest), Some(vec![entry("a"), entry("b")]));
+        assert_eq!(
+            load_names(&path, &digest),
+            Some(vec!["a".into(), "b".into()])
+        );
         assert!(is_current(&path, &digest));
         // One byte changed in the config: another digest.
         assert!(!is_current(
@@ -148,8 +169,8 @@ mod tests {
         let last = bytes.len() - 3;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(!is_current(&path, &digest));
         assert_eq!(load(&path, &digest), None);
+        assert_eq!(load_names(&path, &digest), None);
         // Garbage, an empty file, no file.
         for garbage in [&b"\x00\xff garbage\n[]"[..], b"", b"awsesh-profile-index/1"] {
             std::fs::write(&path, garbage).unwrap();

@@ -8,6 +8,7 @@
 //! list is printed, since one status cannot describe many profiles.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -326,10 +327,11 @@ fn table(entries: &[Entry], now: OffsetDateTime) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
+    // Written in place: ten thousand rows are ten thousand lines to build.
+    let mut out = String::with_capacity(rows.len() * 128);
     for row in std::iter::once(&header).chain(&rows) {
         for (width, cell) in widths.iter().zip(row) {
-            out.push_str(&format!("{cell:<width$}  "));
+            let _ = write!(out, "{cell:<width$}  ");
         }
         out.push_str(&row[4]);
         out.push('\n');
