@@ -317,3 +317,37 @@ fn the_index_holds_no_secret_and_is_private() {
     }
     assert_eq!(support::mode_of(&index) & 0o777, 0o600);
 }
+
+#[test]
+fn the_hot_calls_never_open_the_config() {
+    // With a session cached, a FIFO without a writer in place of both files:
+    // opening one for reading blocks, so a hot call that read the config
+    // would hang (and be killed at the deadline); none builds an index.
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, err) = sandbox.run(&["login", "--token-code", "123456"]);
+    assert_eq!(code, 0, "{err}");
+    for index in index_files(&sandbox) {
+        fs::remove_file(index).unwrap();
+    }
+    for path in [sandbox.config_path(), sandbox.credentials_path()] {
+        fs::remove_file(&path).unwrap();
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    }
+    for args in [
+        &["env"][..],
+        &["env", "--shell", "json"],
+        &["prompt"],
+        &["prompt", "--profile", "team-00001-admin"],
+        &["hook-sync", "--shell", "bash"],
+    ] {
+        let out = support::output_within(
+            &mut sandbox.awsesh(args),
+            std::time::Duration::from_secs(30),
+        );
+        assert!(out.status.code().is_some(), "{args:?} exited");
+    }
+    assert!(index_files(&sandbox).is_empty());
+}
