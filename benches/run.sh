@@ -23,7 +23,9 @@
 #     (benches/interleave.py);
 #   - Enter to credentials on a pseudo-terminal (benches/enter.py);
 #   - 50 terminals refreshing at once (benches/herd.sh);
-#   - benches/server.sh, when present.
+#   - benches/server.sh, when present;
+#   - benches/large_config.sh: the calls that read the config at 1, 1,000
+#     and 10,000 profiles.
 #
 # Prints the table (benches/report.py), then the machine and the versions;
 # the same text is left in target/bench/results.md.
@@ -33,7 +35,7 @@ root=$PWD
 quick=${AWSESH_BENCH_QUICK:-0}
 # pick FULL QUICK: how many of something, by mode
 pick() { if [[ $quick == 1 ]]; then echo "$2"; else echo "$1"; fi; }
-only=" ${AWSESH_BENCH_ONLY:-fresh cached shell startup enter herd server} "
+only=" ${AWSESH_BENCH_ONLY:-fresh cached shell startup enter herd server large} "
 want() { [[ $only == *" $1 "* ]]; }
 say() { printf '== %s (%ds)\n' "$*" "$SECONDS" >&2; }
 
@@ -355,6 +357,13 @@ out=$root/target/bench/results.md
         echo '```'
         bash "$root/benches/server.sh" 2>&1 || echo "(server.sh failed)"
         echo '```'
+    fi
+    if want large; then
+        echo
+        echo "benches/large_config.sh (the calls that read the config, by number of profiles):"
+        echo
+        AWSESH_BIN=$BIN AWSESH_BENCH_RUNS=$(pick 15 5) bash "$root/benches/large_config.sh" 2>&1 ||
+            echo "(large_config.sh failed)"
     fi
 } >"$out"
 cat "$out"

@@ -10,5 +10,7 @@ pub mod ini_edit;
 pub mod net;
 pub mod partition;
 pub mod profile;
+pub mod profile_index;
+pub mod profile_sections;
 pub mod sso;
 pub mod sts;

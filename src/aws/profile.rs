@@ -5,15 +5,20 @@
 //! sub-properties as they define them. Long-term secrets are not kept here:
 //! `keys.rs` loads them when a session is started.
 //!
-//! Only the refresh path, `doctor` and completion read the files; the prompt
-//! hook, `env` and `status` never do.
+//! The refresh path, `status`, `doctor` and completion read the files; the
+//! prompt hook, `env` and `prompt` never do. A config of thousands of
+//! profiles is not parsed on every call: the profile index
+//! (`profile_index.rs`) says whether the files parse and lists them, and one
+//! profile is read from its own sections (`profile_sections.rs`).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_config::profile::ProfileSet;
 
+use crate::aws::profile_index;
+use crate::aws::profile_sections::{self, FileKind};
 use crate::sys::error::{Error, Result};
 
 /// `--profile`, else `AWS_PROFILE`, else `default`.
@@ -109,35 +114,175 @@ pub struct SsoSettings {
     pub role_name: String,
 }
 
-/// The files as the SDKs read them, once per process.
-fn profile_set() -> Result<&'static ProfileSet> {
-    static SET: OnceLock<std::result::Result<ProfileSet, String>> = OnceLock::new();
-    SET.get_or_init(load_set).as_ref().map_err(|detail| {
-        Error::Config(format!(
-            "{detail}); fix {} or {} — `aws configure list` reads them the same way",
-            config_path().display(),
-            credentials_path().display()
-        ))
+/// Both files' text as read at the first use in this process: every answer
+/// of one call comes from the same contents.
+struct Files {
+    config: String,
+    credentials: String,
+    /// The profile index's key for these contents.
+    digest: String,
+    index: Option<PathBuf>,
+}
+
+fn files() -> &'static Files {
+    static FILES: OnceLock<Files> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let (config_path, credentials_path) = (config_path(), credentials_path());
+        // As the SDK reads them: a missing or non-UTF-8 file is empty.
+        let config = std::fs::read_to_string(&config_path).unwrap_or_default();
+        let credentials = std::fs::read_to_string(&credentials_path).unwrap_or_default();
+        Files {
+            digest: profile_index::digest(&config, &credentials),
+            index: profile_index::path_for(&config_path, &credentials_path),
+            config,
+            credentials,
+        }
     })
 }
 
-fn load_set() -> std::result::Result<ProfileSet, String> {
+fn config_error(detail: &str) -> Error {
+    Error::Config(format!(
+        "{detail}); fix {} or {} — `aws configure list` reads them the same way",
+        config_path().display(),
+        credentials_path().display()
+    ))
+}
+
+/// Parses the whole files (once per process), and saves what the index
+/// keeps of them. Only on a miss of the index: this is the cost that grows
+/// with the number of profiles.
+fn whole() -> Result<&'static [profile_index::Entry]> {
+    static WHOLE: OnceLock<std::result::Result<Vec<profile_index::Entry>, String>> =
+        OnceLock::new();
+    let parsed = WHOLE.get_or_init(|| {
+        let files = files();
+        let set = parse(&files.config, &files.credentials).map_err(|detail| {
+            // The files as paths, so the error names the file and line.
+            match parse_paths() {
+                Err(with_path) => with_path,
+                Ok(()) => detail,
+            }
+        })?;
+        let mut entries: Vec<profile_index::Entry> = set
+            .profiles()
+            .map(|name| index_entry(&Profile::from_set(name, &set)))
+            .collect();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(path) = &files.index {
+            profile_index::save(path, &files.digest, &entries);
+        }
+        Ok(entries)
+    });
+    parsed
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(|detail| config_error(detail))
+}
+
+/// Whether the whole files parse, from the index when it is current.
+fn check_whole() -> Result<()> {
+    let files = files();
+    if let Some(path) = &files.index
+        && profile_index::is_current(path, &files.digest)
+    {
+        return Ok(());
+    }
+    whole().map(|_| ())
+}
+
+/// Every profile as the index keeps it, from the index when it is current.
+fn entries() -> Result<Vec<profile_index::Entry>> {
+    let files = files();
+    if let Some(entries) = files
+        .index
+        .as_ref()
+        .and_then(|path| profile_index::load(path, &files.digest))
+    {
+        return Ok(entries);
+    }
+    whole().map(<[_]>::to_vec)
+}
+
+fn index_entry(profile: &Profile) -> profile_index::Entry {
+    profile_index::Entry {
+        name: profile.name.clone(),
+        role_arn: profile.role_arn.clone(),
+        mfa_serial: profile.mfa_serial.clone(),
+        other_sign_in: profile.other_sign_in.map(str::to_string),
+        returns_awsesh_session: profile.returns_awsesh_session(),
+        kept_sign_in: profile.sso.is_some() || profile.login_session.is_some(),
+    }
+}
+
+/// The files as the SDKs read them, cut down to the sections that decide
+/// `name` (see `profile_sections`), once the whole files are known to parse.
+fn set_for(name: &str) -> Result<Arc<ProfileSet>> {
+    static SETS: Mutex<Vec<(String, Arc<ProfileSet>)>> = Mutex::new(Vec::new());
+    if let Some(set) = SETS
+        .lock()
+        .ok()
+        .and_then(|sets| sets.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone()))
+    {
+        return Ok(set);
+    }
+    check_whole()?;
+    let files = files();
+    let set = Arc::new(
+        parse(
+            &profile_sections::for_profile(&files.config, name, FileKind::Config),
+            &profile_sections::for_profile(&files.credentials, name, FileKind::Credentials),
+        )
+        .map_err(|detail| config_error(&detail))?,
+    );
+    if let Ok(mut sets) = SETS.lock() {
+        sets.push((name.to_string(), set.clone()));
+    }
+    Ok(set)
+}
+
+/// The files the SDK's own loader reads for `name` (endpoint settings,
+/// `[services …]`): the sections that decide that profile, as they are in
+/// the files, so its answer is the one the whole files give.
+pub fn sdk_files(name: &str) -> Result<aws_runtime::env_config::file::EnvConfigFiles> {
     use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    check_whole()?;
+    let files = files();
+    Ok(EnvConfigFiles::builder()
+        .with_contents(
+            EnvConfigFileKind::Config,
+            profile_sections::for_profile(&files.config, name, FileKind::Config),
+        )
+        .with_contents(
+            EnvConfigFileKind::Credentials,
+            profile_sections::for_profile(&files.credentials, name, FileKind::Credentials),
+        )
+        .build())
+}
+
+/// aws-config's parser on these texts (credentials over config, as the SDKs
+/// merge them), `[default]` read as the CLI reads it.
+fn parse(config: &str, credentials: &str) -> std::result::Result<ProfileSet, String> {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let config = default_section_as_the_cli_reads_it(config).unwrap_or_else(|| config.to_string());
+    let files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, config)
+        .with_contents(EnvConfigFileKind::Credentials, credentials.to_string())
+        .build();
+    load(&files)
+}
+
+/// The parse error as the parser words it when it reads the files from
+/// their paths (it then names the file).
+fn parse_paths() -> std::result::Result<(), String> {
+    load(&aws_runtime::env_config::file::EnvConfigFiles::default()).map(|_| ())
+}
+
+fn load(
+    files: &aws_runtime::env_config::file::EnvConfigFiles,
+) -> std::result::Result<ProfileSet, String> {
     let fs = aws_types::os_shim_internal::Fs::real();
     let env = aws_types::os_shim_internal::Env::real();
-    let config = std::fs::read_to_string(config_path()).unwrap_or_default();
-    let files = match default_section_as_the_cli_reads_it(&config) {
-        None => EnvConfigFiles::default(),
-        // Same files, same order (credentials over config), one header changed.
-        Some(config) => EnvConfigFiles::builder()
-            .with_contents(EnvConfigFileKind::Config, config)
-            .with_contents(
-                EnvConfigFileKind::Credentials,
-                std::fs::read_to_string(credentials_path()).unwrap_or_default(),
-            )
-            .build(),
-    };
-    let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Borrowed("default")));
+    let load = aws_config::profile::load(&fs, &env, files, Some(Cow::Borrowed("default")));
     crate::sys::block_on::on_ready(load).map_err(|e| {
         // The parse error (file, line, what) is the source; its text spans lines.
         let detail = std::error::Error::source(&e)
@@ -157,11 +302,16 @@ fn offerable(name: &str) -> bool {
 /// terminal or a shell word could not carry are left out. For completion and
 /// `status --all`.
 pub fn names() -> Result<Vec<String>> {
-    let mut names: Vec<String> = profile_set()?
-        .profiles()
-        .filter(|name| offerable(name))
-        .map(str::to_string)
-        .collect();
+    let files = files();
+    let mut names = match files
+        .index
+        .as_ref()
+        .and_then(|path| profile_index::load_names(path, &files.digest))
+    {
+        Some(names) => names,
+        None => whole()?.iter().map(|e| e.name.clone()).collect(),
+    };
+    names.retain(|name| offerable(name));
     names.sort();
     Ok(names)
 }
@@ -181,6 +331,47 @@ fn similar_name(typed: &str) -> Option<String> {
         .filter(|(distance, _)| *distance <= allowed)
         .min()
         .map(|(_, n)| n)
+}
+
+/// A configured profile as `status --all` lists it: what a parse of the
+/// whole files says, kept in the profile index.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub name: String,
+    pub role_arn: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub other_sign_in: Option<&'static str>,
+    /// See `Profile::returns_awsesh_session`.
+    pub returns_awsesh_session: bool,
+    /// IAM Identity Center or `aws login`: see `profile_index::Entry`.
+    pub kept_sign_in: bool,
+}
+
+/// Every configured profile, sorted by name, with the same filter as `names`.
+pub fn listed() -> Result<Vec<Listed>> {
+    let to_listed = |e: profile_index::Entry| -> Option<Listed> {
+        let other_sign_in = match e.other_sign_in.as_deref() {
+            None => None,
+            // A key this build does not know: not an index it wrote.
+            Some(key) => Some(OTHER_SIGN_IN.into_iter().find(|k| *k == key)?),
+        };
+        Some(Listed {
+            name: e.name,
+            role_arn: e.role_arn,
+            mfa_serial: e.mfa_serial,
+            other_sign_in,
+            returns_awsesh_session: e.returns_awsesh_session,
+            kept_sign_in: e.kept_sign_in,
+        })
+    };
+    let entries = entries()?;
+    let mut listed: Vec<Listed> = match entries.into_iter().map(to_listed).collect() {
+        Some(listed) => listed,
+        None => whole()?.iter().cloned().filter_map(to_listed).collect(),
+    };
+    listed.retain(|p| offerable(&p.name));
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(listed)
 }
 
 /// With both `[default]` and `[profile default]` in the config file, the AWS
@@ -236,7 +427,12 @@ impl Profile {
 
     /// Loads what there is; a profile in neither file has no settings.
     pub fn load_lenient(name: &str) -> Result<Profile> {
-        let section = profile_set()?.get_profile(name);
+        Ok(Profile::from_set(name, set_for(name)?.as_ref()))
+    }
+
+    /// The profile `name` of a parsed set (its `[sso-session]` sections too).
+    fn from_set(name: &str, set: &ProfileSet) -> Profile {
+        let section = set.get_profile(name);
         let get = |key: &str| -> Option<String> {
             section
                 .and_then(|s| s.get(key))
@@ -244,9 +440,9 @@ impl Profile {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
-        let sso = sso_settings(&get);
+        let sso = sso_settings(set, &get);
         let login_session = get("login_session");
-        Ok(Profile {
+        Profile {
             name: name.to_string(),
             mfa_serial: get("mfa_serial"),
             duration_seconds: get("duration_seconds").and_then(|v| v.parse().ok()),
@@ -268,12 +464,24 @@ impl Profile {
             exists: section.is_some(),
             sso,
             login_session,
-        })
+        }
+    }
+
+    /// Its keys are a session awsesh itself hands out: no static keys and
+    /// `credential_process = awsesh credential-process …` (the README's
+    /// recipe for SDKs), known without running it, which would ask for a
+    /// code inside a child with a deadline.
+    pub fn returns_awsesh_session(&self) -> bool {
+        !self.has_static_keys
+            && self
+                .credential_process
+                .as_deref()
+                .is_some_and(runs_awsesh_credential_process)
     }
 
     /// A key of this profile that is not one of the fields above.
     pub fn get(&self, key: &str) -> Option<String> {
-        profile_set()
+        set_for(&self.name)
             .ok()?
             .get_profile(&self.name)?
             .get(key)
@@ -309,12 +517,11 @@ impl Profile {
 /// A profile's IAM Identity Center settings, complete, or None: with
 /// `sso_session` the start URL and region come from `[sso-session NAME]`
 /// (the profile's own values as a fallback, as the CLI reads them).
-fn sso_settings(get: &dyn Fn(&str) -> Option<String>) -> Option<SsoSettings> {
+fn sso_settings(set: &ProfileSet, get: &dyn Fn(&str) -> Option<String>) -> Option<SsoSettings> {
     let account_id = get("sso_account_id")?;
     let role_name = get("sso_role_name")?;
     let session_name = get("sso_session");
     let from_session = |key: &str| -> Option<String> {
-        let set = profile_set().ok()?;
         set.sso_session(session_name.as_deref()?)?
             .get(key)
             .map(str::trim)
@@ -327,6 +534,20 @@ fn sso_settings(get: &dyn Fn(&str) -> Option<String>) -> Option<SsoSettings> {
         session_name,
         account_id,
         role_name,
+    })
+}
+
+fn runs_awsesh_credential_process(command: &str) -> bool {
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let program = w.rsplit('/').next().unwrap_or(w);
+        program == "awsesh"
+            && words
+                .get(i + 1..)
+                .is_some_and(|rest| rest.contains(&"credential-process"))
     })
 }
 
@@ -370,5 +591,93 @@ mod tests {
                 "{unchanged}"
             );
         }
+    }
+
+    #[test]
+    fn the_readme_recipe_is_recognised_without_running_it() {
+        for yes in [
+            "awsesh credential-process --profile default",
+            "/usr/local/bin/awsesh credential-process",
+            "'/opt/my tools/awsesh' credential-process -p x",
+            "env FOO=1 awsesh credential-process",
+        ] {
+            assert!(runs_awsesh_credential_process(yes), "{yes}");
+        }
+        for no in [
+            "aws-vault export --format=json x",
+            "awsesh-like credential-process",
+            "echo awsesh",
+            "pass show aws | awsesh-fmt",
+        ] {
+            assert!(!runs_awsesh_credential_process(no), "{no}");
+        }
+    }
+
+    /// Every profile of `config` + `credentials`: its settings from the
+    /// sections `profile_sections` keeps are its settings from the whole
+    /// files (the claim the partial reads rest on), for files as people
+    /// write them.
+    fn assert_partial_reads_equal_whole(config: &str, credentials: &str) {
+        let keys = [
+            "region",
+            "mfa_serial",
+            "role_arn",
+            "x",
+            "s3",
+            "aws_access_key_id",
+            "sso_session",
+            "services",
+            "credential_process",
+        ];
+        let whole = parse(config, credentials).unwrap();
+        let mut names: Vec<&str> = whole.profiles().collect();
+        names.extend(["absent", "a", "prod"]);
+        for name in names {
+            let partial = parse(
+                &profile_sections::for_profile(config, name, FileKind::Config),
+                &profile_sections::for_profile(credentials, name, FileKind::Credentials),
+            )
+            .unwrap();
+            let (w, p) = (whole.get_profile(name), partial.get_profile(name));
+            assert_eq!(w.is_some(), p.is_some(), "{name} in {config}");
+            for key in keys {
+                assert_eq!(
+                    w.and_then(|s| s.get(key)),
+                    p.and_then(|s| s.get(key)),
+                    "{name}.{key} in {config:?} / {credentials:?}"
+                );
+            }
+            for session in ["s", "prod"] {
+                assert_eq!(
+                    whole.sso_session(session).and_then(|s| s.get("sso_region")),
+                    partial
+                        .sso_session(session)
+                        .and_then(|s| s.get("sso_region")),
+                );
+            }
+        }
+    }
+
+    /// Two differently spelled headers of one profile (`[profile a]`,
+    /// `[ profile  a ]`) are merged in the parser's hash-map order, which
+    /// varies between runs even for the whole files: they set other keys here.
+    #[test]
+    fn partial_reads_give_the_whole_files_answer() {
+        let config = "# generated\n\n[profile prod]\nregion = a\nx = 1\n[profile prod-eu] # eu\nregion = b\n\
+            [default]\nregion = d1\n[profile a]\ns3 =\n  max_concurrent_requests = 2\nmfa_serial = m\n\
+            [sso-session s]\nsso_region = r\n[profile sso]\nsso_session = s\n\
+            [services prod]\ns3 =\n  endpoint_url = http://x\n[profile\tprod]\nx = 2\n[profile prod]\nrole_arn = arn:r\n\
+            [profile default]\nregion = d2\n[default]\nregion = d3\n[prod]\nregion = ignored\n\
+            [profile a.b]\nregion = c ; not a comment\n[ profile  a ]\nregion = spaced\n";
+        let credentials = "[prod]\naws_access_key_id = AKIA1\nregion = c\n[profile prod]\nx = 3\n\
+            [default]\naws_access_key_id = AKIA2\n[a]\nx = 4\n[prod]\nx = 5\n";
+        assert_partial_reads_equal_whole(config, credentials);
+        // `[default]` last: the CLI's reading of both default sections.
+        assert_partial_reads_equal_whole(
+            "[profile default]\nregion = a\n[profile b]\n[default] # x\nregion = b\n",
+            "",
+        );
+        assert_partial_reads_equal_whole("", "[only]\nregion = a\n");
+        assert_partial_reads_equal_whole("[profile a]\r\nregion = a\r\n[profile b]\r\n", "");
     }
 }

@@ -31,7 +31,11 @@ pub async fn sdk_config(
 ) -> Result<aws_config::SdkConfig> {
     crate::aws::net::check_endpoint_overrides()?;
     let http = crate::aws::net::http_client(ca_bundle)?;
+    // Only the sections that decide this profile: the loader's answer is the
+    // whole files', without parsing thousands of other profiles.
+    let profile_files = crate::aws::profile::sdk_files(profile)?;
     Ok(aws_config::defaults(BehaviorVersion::latest())
+        .profile_files(profile_files)
         .profile_name(profile)
         .region(aws_config::Region::new(region))
         .credentials_provider(credentials)

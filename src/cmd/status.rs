@@ -8,12 +8,13 @@
 //! list is printed, since one status cannot describe many profiles.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::aws::profile::Profile;
+use crate::aws::profile::{Listed, Profile};
 use crate::cli::StatusArgs;
 use crate::store::Store;
 use crate::store::session::Session;
@@ -51,6 +52,18 @@ impl Kind {
                 Err(Error::NotForAwsesh { key, .. }) => Kind::Other(key),
                 _ => Kind::Role,
             },
+            (None, None) => Kind::Mfa,
+        }
+    }
+
+    /// A profile as the profile index lists it (`status --all`).
+    fn of_listed(profile: &Listed) -> Kind {
+        if profile.returns_awsesh_session {
+            return Kind::Other("credential_process");
+        }
+        match (profile.other_sign_in, &profile.role_arn) {
+            (Some(key), _) => Kind::Other(key),
+            (None, Some(_)) => Kind::Role,
             (None, None) => Kind::Mfa,
         }
     }
@@ -149,6 +162,27 @@ impl Entry {
                 .as_ref()
                 .and_then(crate::session::signin::Report::of),
             session,
+        }
+    }
+
+    /// A row of `status --all`: the profile as the index lists it, so that
+    /// ten thousand profiles are not parsed one by one.
+    fn listed(profile: Listed, session: Option<Session>) -> Entry {
+        // The few sign-in profiles are read whole: their token's state.
+        if profile.kept_sign_in
+            && let Ok(full) = Profile::load(&profile.name)
+        {
+            return Entry::new(&profile.name, Some(full), session);
+        }
+        let from_session = |f: fn(&Session) -> Option<String>| session.as_ref().and_then(f);
+        Entry {
+            kind: Kind::of_listed(&profile),
+            role_arn: from_session(|s| s.role_arn.clone()).or(profile.role_arn),
+            mfa_serial: from_session(|s| Some(s.mfa_serial.clone())).or(profile.mfa_serial),
+            name: profile.name,
+            configured: true,
+            session,
+            sign_in: None,
         }
     }
 
@@ -296,11 +330,11 @@ fn all(as_json: bool) -> Result<ExitCode> {
         .into_iter()
         .map(|s| (s.profile.clone(), s))
         .collect();
-    let mut entries: Vec<Entry> = crate::aws::profile::names()?
+    let mut entries: Vec<Entry> = crate::aws::profile::listed()?
         .into_iter()
-        .map(|name| {
-            let session = sessions.remove(&name);
-            Entry::new(&name, Profile::load(&name).ok(), session)
+        .map(|profile| {
+            let session = sessions.remove(&profile.name);
+            Entry::listed(profile, session)
         })
         .collect();
     entries.extend(
@@ -350,10 +384,11 @@ fn table(entries: &[Entry], now: OffsetDateTime) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
+    // Written in place: ten thousand rows are ten thousand lines to build.
+    let mut out = String::with_capacity(rows.len() * 128);
     for row in std::iter::once(&header).chain(&rows) {
         for (width, cell) in widths.iter().zip(row) {
-            out.push_str(&format!("{cell:<width$}  "));
+            let _ = write!(out, "{cell:<width$}  ");
         }
         out.push_str(&row[4]);
         out.push('\n');

@@ -143,28 +143,7 @@ fn checked(profile: &Profile, id: String, secret: Secret, source: &str) -> Resul
 /// Whether the profile's keys are known, without running anything, to be
 /// awsesh's own session (`credential_process = awsesh credential-process …`).
 pub fn returns_awsesh_session(profile: &Profile) -> bool {
-    !profile.has_static_keys
-        && profile
-            .credential_process
-            .as_deref()
-            .is_some_and(runs_awsesh_credential_process)
-}
-
-/// `credential_process = awsesh credential-process …` (the README's recipe
-/// for SDKs) returns awsesh's own session: known without running it, which
-/// would ask for a code inside a child with a deadline.
-fn runs_awsesh_credential_process(command: &str) -> bool {
-    let words: Vec<&str> = command
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
-        .collect();
-    words.iter().enumerate().any(|(i, w)| {
-        let program = w.rsplit('/').next().unwrap_or(w);
-        program == "awsesh"
-            && words
-                .get(i + 1..)
-                .is_some_and(|rest| rest.contains(&"credential-process"))
-    })
+    profile.returns_awsesh_session()
 }
 
 fn process_timeout() -> Duration {
@@ -213,29 +192,4 @@ fn from_process(profile: &Profile, command: &str) -> Result<LongTermKeys> {
         return Err(bad_output());
     };
     checked(profile, id, Secret::new(secret), "credential_process")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_readme_recipe_is_recognised_without_running_it() {
-        for yes in [
-            "awsesh credential-process --profile default",
-            "/usr/local/bin/awsesh credential-process",
-            "'/opt/my tools/awsesh' credential-process -p x",
-            "env FOO=1 awsesh credential-process",
-        ] {
-            assert!(runs_awsesh_credential_process(yes), "{yes}");
-        }
-        for no in [
-            "aws-vault export --format=json x",
-            "awsesh-like credential-process",
-            "echo awsesh",
-            "pass show aws | awsesh-fmt",
-        ] {
-            assert!(!runs_awsesh_credential_process(no), "{no}");
-        }
-    }
 }

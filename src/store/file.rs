@@ -67,6 +67,11 @@ pub fn vet(file: &File, path: &Path) -> Result<()> {
 /// Reads a private file. `Ok(None)` when it does not exist; an error when it
 /// breaks a rule (symlink, FIFO, wrong owner or mode, too large).
 pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
+    read_up_to(path, MAX_SIZE)
+}
+
+/// Opens a private file for reading and vets it; `Ok(None)` when missing.
+fn open_vetted(path: &Path) -> Result<Option<File>> {
     let file = OpenOptions::new()
         .read(true)
         // O_NONBLOCK so a FIFO planted in our place cannot block the open.
@@ -85,15 +90,43 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
         }
     };
     vet(&file, path)?;
+    Ok(Some(file))
+}
+
+/// The first `len` bytes of a private file (its header), vetted as `read`
+/// vets the whole file.
+pub fn read_head(path: &Path, len: u64) -> Result<Option<Vec<u8>>> {
+    let Some(file) = open_vetted(path)? else {
+        return Ok(None);
+    };
     let mut bytes = Vec::new();
-    file.take(MAX_SIZE + 1)
+    file.take(len)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::Read {
             path: path.to_path_buf(),
             source: e,
         })?;
-    if bytes.len() as u64 > MAX_SIZE {
-        return Err(unsafe_file(path, "larger than 64 KiB"));
+    Ok(Some(bytes))
+}
+
+/// `read` for a file that may be larger than a session (the profile index
+/// of a config with thousands of profiles): at most `max_size` bytes.
+pub fn read_up_to(path: &Path, max_size: u64) -> Result<Option<Vec<u8>>> {
+    let Some(file) = open_vetted(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(max_size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Read {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+    if bytes.len() as u64 > max_size {
+        return Err(unsafe_file(
+            path,
+            format!("larger than {} KiB", max_size / 1024),
+        ));
     }
     Ok(Some(bytes))
 }
