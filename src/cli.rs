@@ -43,7 +43,7 @@ pub enum Command {
     /// Print the session in the `credential_process` format for SDKs and Terraform
     CredentialProcess(ProfileArgs),
     /// Print the time left of the session for a prompt (`11h42m`), or nothing
-    Prompt(ProfileArgs),
+    Prompt(PromptArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
@@ -82,6 +82,16 @@ pub struct CodeArgs {
     /// `mfa_process`, or a prompt on the terminal)
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct PromptArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Used by the POSIX sh prompt: the whole segment (`aws:prod 42m `) of
+    /// the session the shell holds ($AWSESH_PROFILE), nothing when none
+    #[arg(long, hide = true, conflicts_with = "profile")]
+    pub held: bool,
 }
 
 #[derive(Args, Debug)]

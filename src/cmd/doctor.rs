@@ -47,6 +47,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "bash" => Some(Shell::Bash),
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
+        "posix" | "dash" => Some(Shell::Posix),
         _ => None,
     }
 }
@@ -146,6 +147,11 @@ fn check_shell(report: &mut Report) {
                 Shell::Fish => (
                     "the prompt hook is no longer a fish_prompt handler (_awsesh_hook was erased after the init line)",
                     "move `awsesh init fish | source` to the end of config.fish",
+                ),
+                // The POSIX script has no hook to lose (it never says `no`).
+                Shell::Posix => (
+                    "the prompt segment is no longer in PS1 (set again after the init line)",
+                    "move `eval \"$(awsesh init posix)\"` below the line that sets PS1",
                 ),
             };
             report.fail(what, fix);

@@ -1,17 +1,58 @@
 //! `awsesh prompt`: time left for a prompt, from the first line of the session file alone — no
 //! async runtime, no aws-config, no network, never a non-zero exit.
+//!
+//! `--held` is what the POSIX sh prompt runs (that shell has no clock and no
+//! hook): the whole segment of the session the shell holds, as the other
+//! shells' scripts build it themselves.
 
 use std::process::ExitCode;
 
-use crate::cli::ProfileArgs;
+use crate::cli::PromptArgs;
 use crate::store::{dir, file, key_for};
 use crate::sys::error::Result;
 
-pub fn run(args: ProfileArgs) -> Result<ExitCode> {
-    if let Some(text) = segment(args.profile.as_deref()) {
+pub fn run(args: PromptArgs) -> Result<ExitCode> {
+    if args.held {
+        if let Some(text) = held_segment() {
+            let _ = crate::cmd::emit(&text);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(text) = segment(args.profile.profile.as_deref()) {
         let _ = crate::cmd::emit(&format!("{text}\n"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `aws:11h42m `, `aws:prod 42m `, `aws:expired ` for the profile in
+/// `$AWSESH_PROFILE`; None when the shell holds no session or the profile's
+/// session is gone (logged out elsewhere).
+fn held_segment() -> Option<String> {
+    let profile = std::env::var("AWSESH_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty())?;
+    let left = segment(Some(&profile))?;
+    Some(segment_text(&profile, &left))
+}
+
+/// The segment as every script shows it: the profile's name unless it is
+/// `default`, with anything but `[A-Za-z0-9._@-]` shown as `?` so that no
+/// prompt expands it; a space after it.
+pub fn segment_text(profile: &str, left: &str) -> String {
+    if profile == "default" {
+        return format!("aws:{left} ");
+    }
+    let name: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    format!("aws:{name} {left} ")
 }
 
 fn segment(profile: Option<&str>) -> Option<String> {
@@ -25,4 +66,16 @@ fn segment(profile: Option<&str>) -> Option<String> {
     Some(crate::sys::duration::time_left(
         crate::sys::clock::seconds_left(expiry.unix_timestamp(), now),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_other_profiles_and_neutralises_prompt_syntax() {
+        assert_eq!(segment_text("default", "42m"), "aws:42m ");
+        assert_eq!(segment_text("prod", "1h05m"), "aws:prod 1h05m ");
+        assert_eq!(segment_text("$(id)`x`\\%", "<1m"), "aws:??id??x??? <1m ");
+    }
 }

@@ -36,6 +36,10 @@ impl Lines {
             Shell::Bash | Shell::Zsh => self
                 .out
                 .push_str(&format!("\\builtin export {name}={value};\n")),
+            // POSIX sh has no `builtin`; `export` and `unset` are special
+            // builtins, which no function can replace, and the backslash
+            // keeps an alias of the name from expanding.
+            Shell::Posix => self.out.push_str(&format!("\\export {name}={value};\n")),
             Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
         }
         self
@@ -45,7 +49,9 @@ impl Lines {
     pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
         let value = quote::for_shell(self.shell, value);
         match self.shell {
-            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("{name}={value};\n")),
+            Shell::Bash | Shell::Zsh | Shell::Posix => {
+                self.out.push_str(&format!("{name}={value};\n"))
+            }
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
         }
         self
@@ -58,6 +64,7 @@ impl Lines {
         let list = names.join(" ");
         match self.shell {
             Shell::Bash | Shell::Zsh => self.out.push_str(&format!("\\builtin unset {list};\n")),
+            Shell::Posix => self.out.push_str(&format!("\\unset {list};\n")),
             Shell::Fish => self.out.push_str(&format!("set -e {list};\n")),
         }
         self
@@ -92,6 +99,19 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "\\builtin export AWSESH_PROFILE='a'\\''b';\n_AWSESH_EXP='1';\n\\builtin unset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn posix_lines_use_special_builtins_unaliased() {
+        let mut lines = Lines::new(Shell::Posix);
+        lines
+            .export("AWSESH_PROFILE", "a'b")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "\\export AWSESH_PROFILE='a'\\''b';\n_AWSESH_EXP='1';\n\\unset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
         );
     }
 

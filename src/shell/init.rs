@@ -8,6 +8,7 @@ use crate::shell::quote;
 const BASH: &str = include_str!("../../shell/awsesh.bash");
 const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
+const POSIX: &str = include_str!("../../shell/awsesh.sh");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -25,6 +26,7 @@ fn template(shell: Shell) -> &'static str {
         Shell::Bash => BASH,
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
+        Shell::Posix => POSIX,
     }
 }
 
@@ -43,6 +45,7 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Bash => ("eval \"$(awsesh init bash)\"", "~/.bashrc"),
         Shell::Zsh => ("eval \"$(awsesh init zsh)\"", "~/.zshrc"),
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
+        Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
     }
 }
 
@@ -63,6 +66,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Bash => "bash",
         Shell::Zsh => "zsh",
         Shell::Fish => "fish",
+        Shell::Posix => "posix",
     }
 }
 
@@ -87,7 +91,7 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    const SHELLS: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Posix];
 
     #[test]
     fn every_placeholder_is_replaced() {
@@ -118,6 +122,11 @@ mod tests {
             fish.contains(r"set -g _awsesh_bin '/opt/it\'s $(here)\\bin/awsesh'"),
             "{fish}"
         );
+        let posix = render(Shell::Posix, &opts(exe, "aws", true));
+        assert!(
+            posix.contains(r"_awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"),
+            "{posix}"
+        );
     }
 
     #[test]
@@ -130,6 +139,9 @@ mod tests {
         assert!(zsh.contains("typeset -g _awsesh_prompt=1\n"));
         let fish = render(Shell::Fish, &opts("awsesh", "my-aws", true));
         assert!(fish.contains("function my-aws --wraps my-aws "));
+        let posix = render(Shell::Posix, &opts("awsesh", "aws2", false));
+        assert!(posix.contains("_awsesh_cmd=aws2\n"));
+        assert!(posix.contains("_awsesh_prompt=0\n"));
     }
 
     /// The bash and zsh scripts print the wrong-shell line themselves: the

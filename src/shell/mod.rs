@@ -13,6 +13,8 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`).
+    Posix,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -20,6 +22,7 @@ pub enum OutputFormat {
     Bash,
     Zsh,
     Fish,
+    Posix,
     Json,
 }
 
@@ -30,6 +33,7 @@ impl OutputFormat {
             OutputFormat::Bash => Some(Shell::Bash),
             OutputFormat::Zsh => Some(Shell::Zsh),
             OutputFormat::Fish => Some(Shell::Fish),
+            OutputFormat::Posix => Some(Shell::Posix),
             OutputFormat::Json => None,
         }
     }

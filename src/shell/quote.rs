@@ -24,7 +24,7 @@ pub fn fish(value: &str) -> String {
 
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
-        Shell::Bash | Shell::Zsh => posix(value),
+        Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
     }
 }
