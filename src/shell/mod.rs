@@ -5,6 +5,7 @@ pub mod exports;
 pub mod init;
 pub mod output;
 pub mod quote;
+pub mod rc_line;
 
 use clap::ValueEnum;
 
