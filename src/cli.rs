@@ -62,6 +62,10 @@ pub enum Command {
     /// Used by shell completion: every configured profile's name, one per line
     #[command(hide = true)]
     ListProfiles,
+    /// Used by the tcsh wrapper (aliases cannot carry the logic): run the
+    /// wrapped command with the session of the profile it will use
+    #[command(hide = true)]
+    Wrap(WrapArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -200,6 +204,24 @@ pub struct HookSyncArgs {
     pub profile: ProfileArgs,
     #[arg(long)]
     pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// The wrapped command (the real one, found on PATH)
+    #[arg(long, default_value = "aws", value_name = "NAME")]
+    pub cmd: String,
+    /// The words are `env`'s: `NAME=value … CMD ARGS`, wrapped only when
+    /// CMD is the wrapped command
+    #[arg(long)]
+    pub via_env: bool,
+    /// The command's arguments, as typed
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -86,6 +86,7 @@ fn format_of(value: &str) -> Option<OutputFormat> {
             Shell::Zsh => OutputFormat::Zsh,
             Shell::Fish => OutputFormat::Fish,
             Shell::Posix => OutputFormat::Posix,
+            Shell::Tcsh => OutputFormat::Tcsh,
         },
     })
 }
@@ -96,6 +97,7 @@ fn shell_of(value: &str) -> Option<Shell> {
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
         "posix" => Some(Shell::Posix),
+        "tcsh" => Some(Shell::Tcsh),
         _ => None,
     }
 }

@@ -122,6 +122,7 @@ fn calls() -> Vec<(Vec<&'static str>, Option<&'static str>)> {
         (vec!["prompt", "--held"], Some("dev")),
         (vec!["prompt", "--held", "--profile", "dev"], None),
         (vec!["env", "--shell", "posix"], None),
+        (vec!["env", "--shell", "tcsh"], None),
         (vec!["env"], None),
         (vec!["env"], Some("dev")),
         (vec!["env", "--shell", "json"], None),
@@ -149,7 +150,7 @@ fn calls() -> Vec<(Vec<&'static str>, Option<&'static str>)> {
         (vec!["credential-process"], None),
         (vec!["credential-process", "--profile", "dev"], None),
     ];
-    for shell in ["bash", "zsh", "fish", "posix"] {
+    for shell in ["bash", "zsh", "fish", "posix", "tcsh"] {
         calls.push((
             vec!["hook-sync", "--shell", shell, "--profile", "default"],
             None,

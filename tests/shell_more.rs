@@ -2,7 +2,7 @@
 //! pseudo-terminal from an rc file that loads awsesh as a user's would, with
 //! the real `aws` CLI (awscli) talking to a moto server.
 //!
-//! POSIX sh is tested in dash (Debian's /bin/sh). Commands are followed by a
+//! POSIX sh is tested in dash (Debian's /bin/sh); tcsh as Debian ships it. Commands are followed by a
 //! marker that prints the command's exit status (`@@<n>-<status>@@`); the
 //! typed line echoes the marker's source text, never its digits.
 
@@ -23,18 +23,52 @@ use term::{PROMPT_END, Sh, Term};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Kind {
     Dash,
+    Tcsh,
 }
 
 impl Kind {
     fn program(self) -> &'static str {
         match self {
             Kind::Dash => "dash",
+            Kind::Tcsh => "tcsh",
         }
     }
 
     fn init_line(self, extra: &str) -> String {
+        self.init_line_of(&format!("'{BIN}'"), extra)
+    }
+
+    /// The init line with the binary given as `exe`, a word of this shell.
+    fn init_line_of(self, exe: &str, extra: &str) -> String {
         match self {
-            Kind::Dash => format!("eval \"$('{BIN}' init posix{extra})\""),
+            Kind::Dash => format!("eval \"$({exe} init posix{extra})\""),
+            Kind::Tcsh => format!("eval \"`{exe} init tcsh{extra}`\""),
+        }
+    }
+
+    /// `"$NAME"`, as one word whatever it holds.
+    fn word_of(self, name: &str) -> String {
+        match self {
+            Kind::Dash => format!("\"${name}\""),
+            Kind::Tcsh => format!("\"${name}:q\""),
+        }
+    }
+
+    /// Moves the shell to a profile (exported) and logs it in.
+    fn switch_and_login(self, word: &str, code: &str) -> String {
+        match self {
+            Kind::Dash => {
+                format!("AWS_PROFILE={word}; export AWS_PROFILE; awsesh login --token-code {code}")
+            }
+            Kind::Tcsh => format!("setenv AWS_PROFILE {word}; awsesh login --token-code {code}"),
+        }
+    }
+
+    /// Prints the segment offered for a prompt of one's own, in brackets.
+    fn print_segment(self) -> &'static str {
+        match self {
+            Kind::Dash => "printf '[%s]\\n' \"$(awsesh_prompt_segment)\"",
+            Kind::Tcsh => "printf '[%s]\\n' \"$AWSESH_PROMPT_SEGMENT\"",
         }
     }
 
@@ -43,6 +77,7 @@ impl Kind {
         // `'@@%s-%s@@'` and the digits are apart in the echoed line.
         let marker = match self {
             Kind::Dash => format!("\\printf '@@%s-%s@@\\n' {n} \"$?\""),
+            Kind::Tcsh => format!("printf '@@%s-%s@@\\n' {n} \"$status\""),
         };
         if cmd.is_empty() {
             marker
@@ -56,6 +91,13 @@ impl Kind {
     fn show_var(self, name: &str) -> String {
         match self {
             Kind::Dash => format!("\\printf '\\074%s\\076\\n' \"${{{name}-}}\""),
+            // An unset variable is an error in tcsh, even in an `if` not
+            // taken: environment variables through printenv; the script's
+            // own (always set) directly.
+            Kind::Tcsh if name.starts_with('_') => {
+                format!("printf '\\074%s\\076\\n' \"${name}:q\"")
+            }
+            Kind::Tcsh => format!("printf '\\074%s\\076\\n' \"`printenv {name}`\""),
         }
     }
 
@@ -63,6 +105,7 @@ impl Kind {
     fn inline_profile(self, profile: &str, cmd: &str) -> String {
         match self {
             Kind::Dash => format!("AWS_PROFILE={profile} {cmd}"),
+            Kind::Tcsh => format!("env AWS_PROFILE={profile} {cmd}"),
         }
     }
 }
@@ -92,12 +135,15 @@ fn write_rc(sb: &Sandbox, kind: Kind, before: &str, times: usize, extra: &str) -
     let init = format!("{}\n", kind.init_line(extra));
     let prompt = match kind {
         Kind::Dash => "PS1='[P]> '\n",
+        Kind::Tcsh => "set prompt = '[P]> '\n",
     };
     // ptyprocess starts the terminal without echo; a real one has it.
     let text = format!("stty echo\n{prompt}{before}\n{}", init.repeat(times));
-    let dir = sb.path(&format!("rc-{}", kind.program()));
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("rc");
+    // tcsh reads ~/.tcshrc; sh reads the file $ENV names.
+    let path = match kind {
+        Kind::Dash => sb.path("rc-dash"),
+        Kind::Tcsh => sb.home.join(".tcshrc"),
+    };
     fs::write(&path, text).unwrap();
     path
 }
@@ -107,6 +153,11 @@ impl Shell {
         let mut cmd = match kind {
             Kind::Dash => {
                 let mut cmd = Command::new("dash");
+                cmd.arg("-i");
+                cmd
+            }
+            Kind::Tcsh => {
+                let mut cmd = Command::new("tcsh");
                 cmd.arg("-i");
                 cmd
             }
@@ -302,6 +353,14 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt(kind: Kind) {
         prompt.starts_with("aws:expired [P]> "),
         "{kind:?}: prompt {prompt:?}"
     );
+    if kind == Kind::Tcsh {
+        // tcsh's hook unsets them; POSIX sh cannot (no hook).
+        assert_eq!(
+            a.var("AWS_SESSION_TOKEN"),
+            "",
+            "{kind:?}: expired keys kept"
+        );
+    }
     let (status, out, prompt) = a.aws_with_code(AWS, "200004");
     assert_eq!(status, 0, "{kind:?}: {out}");
     assert_prompt_shows_about_12h(kind, &prompt);
@@ -382,13 +441,14 @@ fn hostile_profile_name_executes_nothing(kind: Kind) {
     let sb = Sandbox::new(moto);
     let canary = sb.path("pwned");
     let c = canary.display();
-    let name = format!("h'$(touch {c})`touch {c}`;touch {c}\\");
+    let name = format!("h'$(touch {c})`touch {c}`;touch {c}!x\\");
     let rc = write_rc(&sb, kind, "", 1, "");
     let mut t = Shell::start(&sb, kind, &rc, &[("HOSTILE", &name)]);
+    let word = kind.word_of("HOSTILE");
     for cmd in [
-        kind.inline_profile("\"$HOSTILE\"", AWS),
-        format!("aws --profile \"$HOSTILE\" {}", &AWS[4..]),
-        "AWS_PROFILE=$HOSTILE; export AWS_PROFILE; awsesh login --token-code 200008".to_string(),
+        kind.inline_profile(&word, AWS),
+        format!("aws --profile {word} {}", &AWS[4..]),
+        kind.switch_and_login(&word, "200008"),
         String::new(),
     ] {
         let (_, out, _) = t.run(&cmd);
@@ -424,7 +484,7 @@ fn loading_twice_and_no_prompt(kind: Kind) {
     let rc = write_rc(&sb, kind, "", 1, " --no-prompt");
     let mut t = Shell::start(&sb, kind, &rc, &[]);
     assert_eq!(t.prompt(), PROMPT_END, "{kind:?}: --no-prompt changed it");
-    let (_, out, _) = t.run("printf '[%s]\\n' \"$(awsesh_prompt_segment)\"");
+    let (_, out, _) = t.run(kind.print_segment());
     assert!(
         out.contains("[aws:12h00m ]") || out.contains("[aws:11h5"),
         "{out}"
@@ -439,12 +499,28 @@ fn quoting_round_trips_through_the_shell(kind: Kind) {
     let sb = Sandbox::new(moto);
     let (code, _, err) = sb.run(&["login", "--token-code", "200010"]);
     assert_eq!(code, 0, "login: {err}");
-    let dir = sb.path("it's a $(dir) `x` \\ \"q\"");
+    let dir = sb.path("it's a $(dir) `x` \\ \"q\" !y");
     fs::create_dir_all(&dir).unwrap();
     let odd = dir.join("awsesh");
     std::os::unix::fs::symlink(BIN, &odd).unwrap();
     let rc = write_rc(&sb, kind, "", 0, "");
-    let line = kind.init_line("").replace(&format!("'{BIN}'"), "\"$ODD\"");
+    let line = match kind {
+        Kind::Dash => kind.init_line_of(&kind.word_of("ODD"), ""),
+        // tcsh cannot run a program whose path holds `'` or `!` from its
+        // backquotes; the script that binary prints is what matters here,
+        // so it is saved (as zoxide suggests for tcsh) and evaluated as the
+        // init line does.
+        Kind::Tcsh => {
+            let saved = sb.path("init.tcsh");
+            let out = Command::new(&odd)
+                .args(["init", "tcsh"])
+                .stdout(fs::File::create(&saved).unwrap())
+                .status()
+                .unwrap();
+            assert!(out.success());
+            format!("eval \"`cat '{}'`\"", saved.display())
+        }
+    };
     fs::write(&rc, format!("{}{line}\n", fs::read_to_string(&rc).unwrap())).unwrap();
     let odd_text = odd.display().to_string();
     let mut t = Shell::start(&sb, kind, &rc, &[("ODD", &odd_text)]);
@@ -481,13 +557,13 @@ macro_rules! per_kind {
 }
 
 per_kind! {
-    first_aws_prompts_then_second_shell_shares: [Dash];
-    logout_elsewhere_and_expiry_show_at_the_prompt: [Dash];
-    inline_profile_is_one_shot: [Dash];
-    ctrl_c_at_the_code_prompt_runs_nothing: [Dash];
-    hostile_profile_name_executes_nothing: [Dash];
-    loading_twice_and_no_prompt: [Dash];
-    quoting_round_trips_through_the_shell: [Dash];
+    first_aws_prompts_then_second_shell_shares: [Dash, Tcsh];
+    logout_elsewhere_and_expiry_show_at_the_prompt: [Dash, Tcsh];
+    inline_profile_is_one_shot: [Dash, Tcsh];
+    ctrl_c_at_the_code_prompt_runs_nothing: [Dash, Tcsh];
+    hostile_profile_name_executes_nothing: [Dash, Tcsh];
+    loading_twice_and_no_prompt: [Dash, Tcsh];
+    quoting_round_trips_through_the_shell: [Dash, Tcsh];
 }
 
 /// shellcheck passes on the POSIX script as written and as rendered.

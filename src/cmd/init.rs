@@ -83,6 +83,7 @@ fn evaluating_shell() -> Option<Shell> {
         // dash: the POSIX script's shell (ksh and others are not named here,
         // as they may run any of them).
         "dash" => Some(Shell::Posix),
+        "tcsh" => Some(Shell::Tcsh),
         _ => None,
     }
 }

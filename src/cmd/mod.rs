@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod prompt;
 pub mod setup;
 pub mod status;
+pub mod wrap;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Mfa(command) => mfa::run(command),
         Command::Setup(args) => setup::run(args),
         Command::HookSync(args) => hook_sync::run(args),
+        Command::Wrap(args) => wrap::run(args),
         Command::ListProfiles => list_profiles::run(),
     }
 }

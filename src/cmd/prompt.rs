@@ -32,27 +32,7 @@ fn held_segment() -> Option<String> {
         .ok()
         .filter(|p| !p.is_empty())?;
     let left = segment(Some(&profile))?;
-    Some(segment_text(&profile, &left))
-}
-
-/// The segment as every script shows it: the profile's name unless it is
-/// `default`, with anything but `[A-Za-z0-9._@-]` shown as `?` so that no
-/// prompt expands it; a space after it.
-pub fn segment_text(profile: &str, left: &str) -> String {
-    if profile == "default" {
-        return format!("aws:{left} ");
-    }
-    let name: String = profile
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-') {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    format!("aws:{name} {left} ")
+    Some(crate::shell::output::segment_text(&profile, &left))
 }
 
 fn segment(profile: Option<&str>) -> Option<String> {
@@ -66,16 +46,4 @@ fn segment(profile: Option<&str>) -> Option<String> {
     Some(crate::sys::duration::time_left(
         crate::sys::clock::seconds_left(expiry.unix_timestamp(), now),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segment_names_other_profiles_and_neutralises_prompt_syntax() {
-        assert_eq!(segment_text("default", "42m"), "aws:42m ");
-        assert_eq!(segment_text("prod", "1h05m"), "aws:prod 1h05m ");
-        assert_eq!(segment_text("$(id)`x`\\%", "<1m"), "aws:??id??x??? <1m ");
-    }
 }

@@ -180,7 +180,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 4] {
+fn shell_lines() -> [ShellLine; 5] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -201,6 +201,12 @@ fn shell_lines() -> [ShellLine; 4] {
             rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
                 .join("fish")
                 .join("config.fish"),
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Tcsh,
+            names: &["tcsh"],
+            rc: home().join(".tcshrc"),
             unread: None,
         },
         ShellLine {

@@ -9,6 +9,7 @@ const BASH: &str = include_str!("../../shell/awsesh.bash");
 const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
 const POSIX: &str = include_str!("../../shell/awsesh.sh");
+const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -27,14 +28,25 @@ fn template(shell: Shell) -> &'static str {
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
         Shell::Posix => POSIX,
+        Shell::Tcsh => TCSH,
     }
 }
 
 /// The init script for `shell`, ready to be evaluated.
 pub fn render(shell: Shell, opts: &InitOptions) -> String {
     debug_assert!(valid_cmd(&opts.cmd), "unchecked --cmd {:?}", opts.cmd);
-    template(shell)
-        .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
+    let text = if shell == Shell::Tcsh {
+        // `eval "`awsesh init tcsh`"` reads the output as one line: a
+        // comment would swallow the rest of it.
+        template(shell)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else {
+        template(shell).to_string()
+    };
+    text.replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
         .replace("@CMD@", &opts.cmd)
         .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
 }
@@ -46,6 +58,7 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Zsh => ("eval \"$(awsesh init zsh)\"", "~/.zshrc"),
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
         Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
+        Shell::Tcsh => ("eval \"`awsesh init tcsh`\"", "~/.tcshrc"),
     }
 }
 
@@ -67,6 +80,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Zsh => "zsh",
         Shell::Fish => "fish",
         Shell::Posix => "posix",
+        Shell::Tcsh => "tcsh",
     }
 }
 
@@ -91,7 +105,13 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Posix];
+    const SHELLS: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Posix,
+        Shell::Tcsh,
+    ];
 
     #[test]
     fn every_placeholder_is_replaced() {
@@ -126,6 +146,16 @@ mod tests {
         assert!(
             posix.contains(r"_awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"),
             "{posix}"
+        );
+        let tcsh = render(Shell::Tcsh, &opts("/opt/a!b's", "aws", true));
+        assert!(
+            tcsh.contains(r"set _awsesh_bin = '/opt/a\!b'\''s';"),
+            "{tcsh}"
+        );
+        assert!(!tcsh.contains('#'), "tcsh output keeps a comment:\n{tcsh}");
+        assert!(
+            tcsh.lines().all(|l| l.ends_with(';')),
+            "a tcsh line without `;`:\n{tcsh}"
         );
     }
 

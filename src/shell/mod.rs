@@ -16,6 +16,7 @@ pub enum Shell {
     Fish,
     /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`).
     Posix,
+    Tcsh,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -24,6 +25,7 @@ pub enum OutputFormat {
     Zsh,
     Fish,
     Posix,
+    Tcsh,
     Json,
 }
 
@@ -35,6 +37,7 @@ impl OutputFormat {
             OutputFormat::Zsh => Some(Shell::Zsh),
             OutputFormat::Fish => Some(Shell::Fish),
             OutputFormat::Posix => Some(Shell::Posix),
+            OutputFormat::Tcsh => Some(Shell::Tcsh),
             OutputFormat::Json => None,
         }
     }

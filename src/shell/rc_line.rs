@@ -56,6 +56,12 @@ fn nesting(shell: Shell, line: &str) -> i64 {
                 "end" => -1,
                 _ => 0,
             },
+            Shell::Tcsh => match first {
+                "if" if command.ends_with("then") => 1,
+                "foreach" | "while" | "switch" => 1,
+                "endif" | "end" | "endsw" => -1,
+                _ => 0,
+            },
             _ => {
                 let opens = match first {
                     "if" | "case" | "for" | "while" | "until" | "select" | "{" | "(" => 1,
@@ -92,6 +98,9 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
         Shell::Fish => line
             .strip_suffix("| source")
             .or_else(|| line.strip_suffix("| .")),
+        Shell::Tcsh => line
+            .strip_prefix("eval \"`")
+            .and_then(|rest| rest.strip_suffix("`\"")),
     };
     inner.is_some_and(|inner| runs_init(inner.trim(), name))
 }
@@ -153,6 +162,7 @@ mod tests {
                 "if status is-interactive\nend\n/opt/bin/awsesh init fish --no-prompt | source\n",
             ),
             (Shell::Posix, "eval \"$(awsesh init posix)\"\n"),
+            (Shell::Tcsh, "eval \"`awsesh init tcsh`\"\n"),
         ] {
             assert!(loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }
