@@ -374,8 +374,17 @@ fn inline_profile_is_one_shot(kind: Kind) {
     let Some(moto) = setup(kind) else { return };
     let sb = Sandbox::new(moto);
     add_other_profile(&sb);
-    for (profile, code) in [("default", "200005"), ("other", "200006")] {
-        let (status, _, err) = sb.run(&["login", "--profile", profile, "--token-code", code]);
+    // Two durations, so that the two sessions' expirations differ.
+    for (profile, code, duration) in [("default", "200005", "12h"), ("other", "200006", "2h")] {
+        let (status, _, err) = sb.run(&[
+            "login",
+            "--profile",
+            profile,
+            "--duration",
+            duration,
+            "--token-code",
+            code,
+        ]);
         assert_eq!(status, 0, "login {profile}: {err}");
     }
     let default = expiration_of(&sb, "default");
@@ -404,6 +413,43 @@ fn inline_profile_is_one_shot(kind: Kind) {
     }
     assert_eq!(session_token_calls(moto, &sb), 2, "{kind:?}: a new session");
     assert_eq!(long_term_identity_calls(moto, &sb), 0);
+
+    // What the one command itself is given: `other`'s session, AWS_PROFILE
+    // naming it, `--profile` gone. A probe stands in for `aws`.
+    let other = expiration_of(&sb, "other");
+    let bin = sb.path("probe-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let probe = bin.join("awsprobe");
+    fs::write(
+        &probe,
+        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
+         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
+    let rc = write_rc(&sb, kind, "", 1, " --cmd awsprobe");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut t = Shell::start(&sb, kind, &rc, &[("PATH", &path)]);
+    let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
+    for cmd in [
+        kind.inline_profile("other", "awsprobe s3 ls"),
+        "awsprobe --profile other s3 ls".to_string(),
+        "awsprobe s3 --profile=other ls".to_string(),
+    ] {
+        let (status, out, _) = t.run(&cmd);
+        assert_eq!(status, 0, "{kind:?}: {cmd}:\n{out}");
+        assert!(
+            out.contains(&want),
+            "{kind:?}: {cmd}: want {want:?} in:\n{out}"
+        );
+    }
+    let (_, out, _) = t.run("awsprobe s3 ls");
+    assert!(
+        out.contains(&format!("awsesh=default exp={default} args=s3 ls")),
+        "{kind:?}: {out}"
+    );
+    assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default, "{kind:?}");
 }
 
 /// Ctrl-C at the code prompt: nothing runs, status 130, the shell holds
@@ -544,6 +590,24 @@ fn quoting_round_trips_through_the_shell(kind: Kind) {
     }
 }
 
+/// `awsesh doctor` run from the shell knows which script it runs.
+fn doctor_recognises_the_shell(kind: Kind) {
+    let Some(moto) = setup(kind) else { return };
+    let sb = Sandbox::new(moto);
+    let rc = write_rc(&sb, kind, "", 1, "");
+    let mut t = Shell::start(&sb, kind, &rc, &[]);
+    let (_, out, _) = t.run("awsesh doctor");
+    let name = match kind {
+        Kind::Dash => "posix",
+        Kind::Tcsh => "tcsh",
+    };
+    assert!(
+        out.contains(&format!("shell hook active ({name})")),
+        "{kind:?}:\n{out}"
+    );
+    assert!(!out.contains("is loaded in"), "{kind:?}:\n{out}");
+}
+
 macro_rules! per_kind {
     ($($name:ident: [$($kind:ident),*];)*) => {
         $(mod $name {
@@ -564,6 +628,7 @@ per_kind! {
     hostile_profile_name_executes_nothing: [Dash, Tcsh];
     loading_twice_and_no_prompt: [Dash, Tcsh];
     quoting_round_trips_through_the_shell: [Dash, Tcsh];
+    doctor_recognises_the_shell: [Dash, Tcsh];
 }
 
 /// shellcheck passes on the POSIX script as written and as rendered.
