@@ -631,6 +631,48 @@ per_kind! {
     doctor_recognises_the_shell: [Dash, Tcsh];
 }
 
+/// A shell that is not interactive, started with the same rc file, gets
+/// nothing: no wrapper, no `env` alias, no hook, no exports.
+#[test]
+fn non_interactive_shells_are_left_alone() {
+    for kind in [Kind::Dash, Kind::Tcsh] {
+        if support::which(kind.program()).is_none() {
+            support::missing(kind.program());
+            continue;
+        }
+        let sb = Sandbox::empty(
+            "http://127.0.0.1:9",
+            "AKIAAAAAAAAAAAAAAAAA",
+            "arn:aws:iam::1:mfa/u",
+        );
+        let rc = write_rc(&sb, kind, "", 1, "");
+        let script = match kind {
+            // dash reads $ENV only when interactive; `sh -c` with ENV set
+            // and the rc sourced by hand is what a script doing `. ~/.shrc`
+            // gets.
+            Kind::Dash => format!(
+                ". '{}'; command -V aws; command -V awsesh_prompt_segment; echo \"ps1=$PS1\"",
+                rc.display()
+            ),
+            Kind::Tcsh => "alias aws; alias env; alias precmd; echo done".to_string(),
+        };
+        let out = Command::new(kind.program())
+            .args(["-c", &script])
+            .env_clear()
+            .envs(sb.env())
+            .env("ENV", &rc)
+            .current_dir(&sb.home)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(!text.contains("function"), "{kind:?}: {text}");
+        assert!(!text.contains("wrap"), "{kind:?}: {text}");
+        assert!(!text.contains("_awsesh"), "{kind:?}: {text}");
+        assert!(!text.contains("prompt --held"), "{kind:?}: {text}");
+    }
+}
+
 /// shellcheck passes on the POSIX script as written and as rendered.
 #[test]
 fn shellcheck_passes_on_the_posix_script() {
