@@ -229,31 +229,22 @@ wrap_forks() { # shell
 N_OUTSIDE=${N_OUTSIDE:-200}
 # A script running N prompts' work (or, with work=noop, nothing) in SHELL.
 outside_script() { # shell n work(awsesh|noop)
-    case $1:$3 in
-    dash:awsesh)
-        printf 'eval "$("$BIN" init posix)"
-i=0
-while [ $i -lt %d ]; do x="%s"; i=$((i + 1)); done
-' \
-            "$2" '${AWSESH_PROFILE:+$(\command "$_awsesh_bin" prompt --held)}'
+    local work
+    case $1 in
+    dash)
+        work='x=""'
+        [[ $3 == awsesh ]] && work='x="${AWSESH_PROFILE:+$(\command "$_awsesh_bin" prompt --held)}"'
+        printf '%s\n' 'eval "$("$BIN" init posix)"' 'i=0' \
+            "while [ \$i -lt $2 ]; do $work; i=\$((i + 1)); done"
         ;;
-    dash:noop)
-        printf 'eval "$("$BIN" init posix)"
-i=0
-while [ $i -lt %d ]; do x=""; i=$((i + 1)); done
-' "$2"
-        ;;
-    tcsh:awsesh | tcsh:noop)
-        local work=_awsesh_hook
-        [[ $3 == noop ]] && work='set x = ""'
-        printf 'set prompt = "> "
-eval "`$BIN:q init tcsh`"
-@ i = 0
-while ($i < %d)
-%s
-@ i++
-end
-' "$2" "$work"
+    tcsh)
+        # The script defines nothing without a terminal: its lines are
+        # sourced here without that test (saved to a file, not a pipe, which
+        # awsesh would refuse to feed to another shell than tcsh).
+        work='set x = ""'
+        [[ $3 == awsesh ]] && work=_awsesh_hook
+        printf '%s\n' 'set prompt = "> "' "source $TCSH_INIT" _awsesh_hook '@ i = 0' \
+            "while (\$i < $2)" "$work" '@ i++' end
         ;;
     esac
 }
@@ -293,6 +284,11 @@ outside_forks() { # shell
     awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }'
 }
 if [[ " $TOOLS " == *" awsesh "* ]]; then
+    TCSH_INIT=$(mktemp)
+    if command -v tcsh >/dev/null; then
+        "$BIN" init tcsh >"$TCSH_INIT"
+        sed -i 's/^if (\$?prompt \&\& -t 0) //' "$TCSH_INIT"
+    fi
     for sh in dash tcsh; do
         command -v "$sh" >/dev/null || continue
         printf 'prompt_ns\t%s\tawsesh\t%s\n' "$sh" "$(outside_ns "$sh")"
@@ -300,6 +296,7 @@ if [[ " $TOOLS " == *" awsesh "* ]]; then
             printf 'prompt_forks\t%s\tawsesh\t%s\n' "$sh" "$(outside_forks "$sh")"
         fi
     done
+    rm -f "$TCSH_INIT"
 fi
 
 shells=(bash)
