@@ -19,6 +19,12 @@
 # and fish run /usr/bin/true. Forks are counted with strace: 101 calls minus
 # 1 call, divided by 100; threads are not counted.
 #
+# dash (POSIX sh) and tcsh have no clock either: timed from outside like fish,
+# one process with a loop of N prompts' work against the same loop doing
+# nothing. dash's prompt work is the expansion of the PS1 prefix `awsesh init
+# posix` adds; tcsh's is the `_awsesh_hook` alias that `precmd` runs. Their
+# lines name the shell `dash` and `tcsh`, tool `awsesh`.
+#
 #   BIN=target/release/awsesh N=20000 ROUNDS=5 TOOLS="awsesh bare direnv" bash benches/shell.sh
 set -euo pipefail
 BIN=${BIN:?path to awsesh}
@@ -218,6 +224,80 @@ wrap_forks() { # shell
     wrapped=$(forks_per_call "$1" "$init" "true s3 ls")
     awk -v a="$direct" -v b="$wrapped" 'BEGIN { printf "%g\n", b - a }'
 }
+
+# dash and tcsh: prompt_ns and prompt_forks of awsesh, per prompt.
+N_OUTSIDE=${N_OUTSIDE:-200}
+# A script running N prompts' work (or, with work=noop, nothing) in SHELL.
+outside_script() { # shell n work(awsesh|noop)
+    local work
+    case $1 in
+    dash)
+        work='x=""'
+        [[ $3 == awsesh ]] && work='x="${AWSESH_PROFILE:+$(\command "$_awsesh_bin" prompt --held)}"'
+        printf '%s\n' 'eval "$("$BIN" init posix)"' 'i=0' \
+            "while [ \$i -lt $2 ]; do $work; i=\$((i + 1)); done"
+        ;;
+    tcsh)
+        # The script defines nothing without a terminal: its lines are
+        # sourced here without that test (saved to a file, not a pipe, which
+        # awsesh would refuse to feed to another shell than tcsh).
+        work='set x = ""'
+        [[ $3 == awsesh ]] && work=_awsesh_hook
+        printf '%s\n' 'set prompt = "> "' "source $TCSH_INIT" _awsesh_hook '@ i = 0' \
+            "while (\$i < $2)" "$work" '@ i++' end
+        ;;
+    esac
+}
+run_outside() { # shell script-file
+    case $1 in
+    # -i for dash: `init posix` defines nothing in a non-interactive shell.
+    dash) dash -i "$2" </dev/null >/dev/null 2>&1 ;;
+    tcsh) tcsh -f "$2" </dev/null >/dev/null 2>&1 ;;
+    esac
+}
+outside_ns() { # shell
+    local dir noop hook t0 t1 t2 i diffs=()
+    dir=$(mktemp -d)
+    noop=$dir/noop hook=$dir/hook
+    outside_script "$1" "$N_OUTSIDE" noop >"$noop"
+    outside_script "$1" "$N_OUTSIDE" awsesh >"$hook"
+    for ((i = 0; i < ROUNDS; i++)); do
+        t0=${EPOCHREALTIME/./}
+        run_outside "$1" "$noop"
+        t1=${EPOCHREALTIME/./}
+        run_outside "$1" "$hook"
+        t2=${EPOCHREALTIME/./}
+        diffs+=("$(((t2 - t1) - (t1 - t0)))")
+    done
+    rm -rf "$dir"
+    echo $(($(printf '%s\n' "${diffs[@]}" | median) * 1000 / N_OUTSIDE))
+}
+outside_forks() { # shell
+    local dir one many flag=-f
+    [[ $1 == dash ]] && flag=-i
+    dir=$(mktemp -d)
+    outside_script "$1" 1 awsesh >"$dir/one"
+    outside_script "$1" 101 awsesh >"$dir/many"
+    one=$(count_forks "$1" "$flag" "$dir/one" </dev/null)
+    many=$(count_forks "$1" "$flag" "$dir/many" </dev/null)
+    rm -rf "$dir"
+    awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }'
+}
+if [[ " $TOOLS " == *" awsesh "* ]]; then
+    TCSH_INIT=$(mktemp)
+    if command -v tcsh >/dev/null; then
+        "$BIN" init tcsh >"$TCSH_INIT"
+        sed -i 's/^if (\$?prompt \&\& -t 0) //' "$TCSH_INIT"
+    fi
+    for sh in dash tcsh; do
+        command -v "$sh" >/dev/null || continue
+        printf 'prompt_ns\t%s\tawsesh\t%s\n' "$sh" "$(outside_ns "$sh")"
+        if command -v strace >/dev/null; then
+            printf 'prompt_forks\t%s\tawsesh\t%s\n' "$sh" "$(outside_forks "$sh")"
+        fi
+    done
+    rm -f "$TCSH_INIT"
+fi
 
 shells=(bash)
 command -v zsh >/dev/null && shells+=(zsh)

@@ -43,7 +43,7 @@ pub enum Command {
     /// Print the session in the `credential_process` format for SDKs and Terraform
     CredentialProcess(ProfileArgs),
     /// Print the time left of the session for a prompt (`11h42m`), or nothing
-    Prompt(ProfileArgs),
+    Prompt(PromptArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
@@ -65,6 +65,10 @@ pub enum Command {
     /// Used by packaging: write awsesh.1 and one man page per subcommand into DIR
     #[command(hide = true)]
     ManPages(ManPagesArgs),
+    /// Used by the tcsh wrapper (aliases cannot carry the logic): run the
+    /// wrapped command with the session of the profile it will use
+    #[command(hide = true)]
+    Wrap(WrapArgs),
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +95,16 @@ pub struct CodeArgs {
     /// `mfa_process`, or a prompt on the terminal)
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct PromptArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Used by the POSIX sh prompt: the whole segment (`aws:prod 42m `) of
+    /// the session the shell holds ($AWSESH_PROFILE), nothing when none
+    #[arg(long, hide = true, conflicts_with = "profile")]
+    pub held: bool,
 }
 
 #[derive(Args, Debug)]
@@ -199,6 +213,24 @@ pub struct HookSyncArgs {
     pub profile: ProfileArgs,
     #[arg(long)]
     pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// The wrapped command (the real one, found on PATH)
+    #[arg(long, default_value = "aws", value_name = "NAME")]
+    pub cmd: String,
+    /// The words are `env`'s: `NAME=value … CMD ARGS`, wrapped only when
+    /// CMD is the wrapped command
+    #[arg(long)]
+    pub via_env: bool,
+    /// The command's arguments, as typed
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,7 +8,7 @@
 
 use std::ffi::OsString;
 
-use crate::cli::{CodeArgs, Command, EnvArgs, HookSyncArgs, ProfileArgs, StatusArgs};
+use crate::cli::{CodeArgs, Command, EnvArgs, HookSyncArgs, ProfileArgs, PromptArgs, StatusArgs};
 use crate::shell::{OutputFormat, Shell};
 
 /// What a hot call asks for.
@@ -35,7 +35,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Option<Parsed> {
     let mut flags = Flags::read(args)?;
     let parsed = match sub.as_str() {
         "--version" | "-V" if flags.is_empty() => Parsed::Version,
-        "prompt" => Parsed::Command(Command::Prompt(flags.profile())),
+        "prompt" => {
+            let profile = flags.profile();
+            let held = flags.switch("--held");
+            // `--held` conflicts with `--profile`: clap says so.
+            if held && profile.profile.is_some() {
+                return None;
+            }
+            Parsed::Command(Command::Prompt(PromptArgs { profile, held }))
+        }
         "credential-process" => Parsed::Command(Command::CredentialProcess(flags.profile())),
         "env" => Parsed::Command(Command::Env(EnvArgs {
             profile: flags.profile(),
@@ -77,6 +85,8 @@ fn format_of(value: &str) -> Option<OutputFormat> {
             Shell::Bash => OutputFormat::Bash,
             Shell::Zsh => OutputFormat::Zsh,
             Shell::Fish => OutputFormat::Fish,
+            Shell::Posix => OutputFormat::Posix,
+            Shell::Tcsh => OutputFormat::Tcsh,
         },
     })
 }
@@ -86,6 +96,8 @@ fn shell_of(value: &str) -> Option<Shell> {
         "bash" => Some(Shell::Bash),
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
+        "posix" => Some(Shell::Posix),
+        "tcsh" => Some(Shell::Tcsh),
         _ => None,
     }
 }
@@ -96,13 +108,14 @@ struct Flags(Vec<(&'static str, Option<String>)>);
 
 /// Flags the fast path knows, with whether they take a value. Which of them a
 /// subcommand has is decided by `parse`, which takes each one it accepts.
-const KNOWN: [(&str, bool); 6] = [
+const KNOWN: [(&str, bool); 7] = [
     ("--profile", true),
     ("--shell", true),
     ("--ensure", false),
     ("--pass-other-sign-in", false),
     ("--all", false),
     ("--json", false),
+    ("--held", false),
 ];
 
 impl Flags {

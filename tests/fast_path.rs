@@ -118,6 +118,11 @@ fn calls() -> Vec<(Vec<&'static str>, Option<&'static str>)> {
         (vec!["prompt", "--profile", "dev"], None),
         (vec!["prompt", "-p", "a b"], None),
         (vec!["prompt", "--profile", long], None),
+        (vec!["prompt", "--held"], None),
+        (vec!["prompt", "--held"], Some("dev")),
+        (vec!["prompt", "--held", "--profile", "dev"], None),
+        (vec!["env", "--shell", "posix"], None),
+        (vec!["env", "--shell", "tcsh"], None),
         (vec!["env"], None),
         (vec!["env"], Some("dev")),
         (vec!["env", "--shell", "json"], None),
@@ -145,7 +150,7 @@ fn calls() -> Vec<(Vec<&'static str>, Option<&'static str>)> {
         (vec!["credential-process"], None),
         (vec!["credential-process", "--profile", "dev"], None),
     ];
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "posix", "tcsh"] {
         calls.push((
             vec!["hook-sync", "--shell", shell, "--profile", "default"],
             None,

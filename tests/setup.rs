@@ -188,10 +188,135 @@ fn without_a_terminal_setup_names_what_is_left_and_changes_nothing() {
         );
     }
     let mut cmd = sandbox.awsesh(&["setup"]);
-    cmd.env("SHELL", "/bin/tcsh");
+    cmd.env("SHELL", "/usr/bin/pwsh");
     let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("not bash, zsh or fish"), "{err}");
+    assert!(err.contains("which awsesh has no line for"), "{err}");
+    assert!(
+        err.contains("posix: `eval \"$(awsesh init posix)\"`"),
+        "{err}"
+    );
     assert_eq!(fs::read(sandbox.credentials_path()).unwrap(), credentials);
     assert_eq!(fs::read(sandbox.config_path()).unwrap(), config);
+}
+
+/// `setup` counts only a line that loads awsesh for $SHELL at the top level
+/// of its rc file: look-alikes get the line offered (and nothing written
+/// without a terminal); the real line, however written, is found.
+#[test]
+fn setup_counts_only_a_top_level_line_for_the_users_shell() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let shrc = sandbox.home.join(".shrc");
+    let cases: [(&str, &str, &str, &str, bool); 12] = [
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "eval \"$(awsesh init zsh)\"\n",
+            false,
+        ),
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "echo 'eval \"$(awsesh init bash)\"'\n",
+            false,
+        ),
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "if false; then\n  eval \"$(awsesh init bash)\"\nfi\n",
+            false,
+        ),
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "  # eval \"$(awsesh init bash)\"\n",
+            false,
+        ),
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "later() {\n  eval \"$(awsesh init bash)\"\n}\n",
+            false,
+        ),
+        (
+            "/bin/bash",
+            ".bashrc",
+            "eval \"$(awsesh init bash)\"",
+            "[ -f ~/.x ] && . ~/.x\neval \"$(~/.cargo/bin/awsesh init bash --no-prompt)\"  # awsesh\n",
+            true,
+        ),
+        (
+            "/bin/zsh",
+            ".zshrc",
+            "eval \"$(awsesh init zsh)\"",
+            "eval \"$(awsesh init bash)\"\n",
+            false,
+        ),
+        (
+            "/bin/zsh",
+            ".zshrc",
+            "eval \"$(awsesh init zsh)\"",
+            "eval \"$(awsesh init zsh)\"\n",
+            true,
+        ),
+        (
+            "/usr/bin/fish",
+            ".config/fish/config.fish",
+            "awsesh init fish | source",
+            "if false\n    awsesh init fish | source\nend\n",
+            false,
+        ),
+        (
+            "/usr/bin/fish",
+            ".config/fish/config.fish",
+            "awsesh init fish | source",
+            "if status is-interactive\nend\nawsesh init fish | source\n",
+            true,
+        ),
+        (
+            "/bin/dash",
+            ".shrc",
+            "eval \"$(awsesh init posix)\"",
+            "eval \"$(awsesh init bash)\"\n",
+            false,
+        ),
+        (
+            "/bin/dash",
+            ".shrc",
+            "eval \"$(awsesh init posix)\"",
+            "eval \"$(awsesh init posix)\"\n",
+            true,
+        ),
+    ];
+    for (shell, rc, line, text, loads) in cases {
+        let path = sandbox.home.join(rc);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        let mut cmd = sandbox.awsesh(&["setup"]);
+        cmd.env("SHELL", shell).env("ENV", &shrc);
+        let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+        assert_eq!(code, 0, "{err}");
+        let found = err.contains(&format!("{} already loads awsesh", path.display()));
+        let offered = err.contains(&format!("add this line to {}: {line}", path.display()));
+        assert_eq!(
+            (found, offered),
+            (loads, !loads),
+            "{shell} with {text:?}:\n{err}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "{rc} changed");
+        fs::remove_file(&path).unwrap();
+    }
+    // sh without $ENV reads no rc file: setup says how to make it read one.
+    let mut cmd = sandbox.awsesh(&["setup"]);
+    cmd.env("SHELL", "/bin/sh").env_remove("ENV");
+    let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("$ENV is not set"), "{err}");
+    assert!(err.contains("eval \"$(awsesh init posix)\""), "{err}");
 }

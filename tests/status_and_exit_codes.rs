@@ -353,7 +353,7 @@ fn exit_status_follows_the_table() {
     for args in [
         &["status", "--bogus"][..],
         &["status", "--all", "--profile", "default"],
-        &["env", "--shell", "tcsh"],
+        &["env", "--shell", "pwsh"],
         &["frobnicate"],
     ] {
         assert_eq!(code(args), 2, "{args:?}");

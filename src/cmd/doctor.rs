@@ -47,6 +47,8 @@ fn shell_named(name: &str) -> Option<Shell> {
         "bash" => Some(Shell::Bash),
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
+        "posix" | "dash" => Some(Shell::Posix),
+        "tcsh" => Some(Shell::Tcsh),
         _ => None,
     }
 }
@@ -163,6 +165,15 @@ fn check_shell(report: &mut Report) {
                 Shell::Fish => (
                     "the prompt hook is no longer a fish_prompt handler (_awsesh_hook was erased after the init line)",
                     "move `awsesh init fish | source` to the end of config.fish",
+                ),
+                Shell::Tcsh => (
+                    "the prompt hook is no longer in the precmd alias (set again after the init line)",
+                    "move the init line below the line that sets `alias precmd`",
+                ),
+                // The POSIX script has no hook to lose (it never says `no`).
+                Shell::Posix => (
+                    "the prompt segment is no longer in PS1 (set again after the init line)",
+                    "move `eval \"$(awsesh init posix)\"` below the line that sets PS1",
                 ),
             };
             report.fail(what, fix);

@@ -23,6 +23,9 @@ pub fn run(args: HookSyncArgs) -> Result<ExitCode> {
             drop_held(&mut lines);
             // No stamp to poll: nothing awsesh could write for this name.
             lines.unset(&["_AWSESH_STAMP"]);
+            if args.shell == Shell::Tcsh {
+                lines.set_private("AWSESH_PROMPT_SEGMENT", "");
+            }
             lines
         }
     };
@@ -37,18 +40,30 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     // Checks the name first: a rejected one has no stamp.
     store.session_path(profile).ok()?;
     let mut lines = Lines::new(shell);
+    let mut left = None;
     match store.load(profile) {
         Ok(Some(session)) if session.seconds_left(crate::sys::clock::now()) > 0 => {
             lines.session(&session);
+            left = Some(crate::sys::duration::time_left(
+                session.seconds_left(crate::sys::clock::now()),
+            ));
         }
         Ok(Some(expired)) => {
             // Shown as `expired` at the prompt; its keys are not exported.
             drop_held(&mut lines);
             lines.set_private("_AWSESH_EXP", &expired.expiration_epoch().to_string());
+            left = Some(crate::sys::duration::time_left(0));
         }
         Ok(None) | Err(_) => drop_held(&mut lines),
     }
     crate::shell::output::hook_vars(&mut lines, &store, profile).ok()?;
+    if shell == Shell::Tcsh {
+        // tcsh has no clock: the segment comes with the hook's lines.
+        let segment = left
+            .map(|left| crate::shell::output::segment_text(profile, &left))
+            .unwrap_or_default();
+        lines.set_private("AWSESH_PROMPT_SEGMENT", &segment);
+    }
     Some(lines)
 }
 

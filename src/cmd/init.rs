@@ -34,6 +34,12 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             crate::sys::text::printable(&args.cmd)
         )));
     }
+    if args.shell == Shell::Posix && args.cmd.contains('-') {
+        return Err(Error::Other(format!(
+            "invalid --cmd `{}` for posix: POSIX sh function names cannot contain `-`",
+            args.cmd
+        )));
+    }
     if let Some(running) = evaluating_shell().filter(|&s| s != args.shell) {
         return Err(Error::Other(
             wrong_shell_message(args.shell, running)
@@ -74,6 +80,10 @@ fn evaluating_shell() -> Option<Shell> {
         "bash" => Some(Shell::Bash),
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
+        // dash: the POSIX script's shell (ksh and others are not named here,
+        // as they may run any of them).
+        "dash" => Some(Shell::Posix),
+        "tcsh" => Some(Shell::Tcsh),
         _ => None,
     }
 }

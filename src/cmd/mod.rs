@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod prompt;
 pub mod setup;
 pub mod status;
+pub mod wrap;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Mfa(command) => mfa::run(command),
         Command::Setup(args) => setup::run(args),
         Command::HookSync(args) => hook_sync::run(args),
+        Command::Wrap(args) => wrap::run(args),
         Command::ListProfiles => list_profiles::run(),
         Command::ManPages(args) => man_pages::run(args),
     }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use crate::cli::ProfileArgs;
 use crate::iam_user::enroll::{self, Existing};
 use crate::keys::{Location, files, input, keyring};
+use crate::shell::{Shell, init, rc_line};
 use crate::sys::error::{Error, Result};
 use crate::sys::text::printable;
 
@@ -134,9 +135,12 @@ fn mfa_step(profile: &str) -> Result<()> {
 
 /// The user's shell, its rc file and the line that loads awsesh.
 struct ShellLine {
-    name: &'static str,
+    shell: Shell,
+    /// The names `$SHELL` may end in.
+    names: &'static [&'static str],
     rc: PathBuf,
-    line: &'static str,
+    /// Why the rc file is not read yet, and how to make the shell read it.
+    unread: Option<String>,
 }
 
 fn home() -> PathBuf {
@@ -152,36 +156,72 @@ fn env_dir(var: &str, fallback: PathBuf) -> PathBuf {
         .unwrap_or(fallback)
 }
 
-fn shell_lines() -> [ShellLine; 3] {
+/// An interactive POSIX sh reads the file `$ENV` names (after parameter
+/// expansion, so `$HOME/` and `~/` are expanded here too); without `$ENV`
+/// it reads none, and `~/.shrc` is where the line is suggested.
+fn posix_rc() -> (PathBuf, Option<String>) {
+    let env = std::env::var("ENV").unwrap_or_default();
+    let home = home();
+    let expanded = if let Some(rest) = env
+        .strip_prefix("$HOME/")
+        .or_else(|| env.strip_prefix("${HOME}/"))
+        .or_else(|| env.strip_prefix("~/"))
+    {
+        home.join(rest)
+    } else {
+        PathBuf::from(&env)
+    };
+    if expanded.is_absolute() {
+        return (expanded, None);
+    }
+    (
+        home.join(".shrc"),
+        Some("$ENV is not set, so sh reads no rc file: add `export ENV=\"$HOME/.shrc\"` to ~/.profile".to_string()),
+    )
+}
+
+fn shell_lines() -> [ShellLine; 5] {
+    let (posix, unread) = posix_rc();
     [
         ShellLine {
-            name: "bash",
+            shell: Shell::Bash,
+            names: &["bash"],
             rc: home().join(".bashrc"),
-            line: "eval \"$(awsesh init bash)\"",
+            unread: None,
         },
         ShellLine {
-            name: "zsh",
+            shell: Shell::Zsh,
+            names: &["zsh"],
             rc: env_dir("ZDOTDIR", home()).join(".zshrc"),
-            line: "eval \"$(awsesh init zsh)\"",
+            unread: None,
         },
         ShellLine {
-            name: "fish",
+            shell: Shell::Fish,
+            names: &["fish"],
             rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
                 .join("fish")
                 .join("config.fish"),
-            line: "awsesh init fish | source",
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Tcsh,
+            names: &["tcsh"],
+            rc: home().join(".tcshrc"),
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Posix,
+            names: &["sh", "dash", "ksh", "mksh", "ksh93", "oksh"],
+            rc: posix,
+            unread,
         },
     ]
 }
 
-/// Whether an rc file already loads awsesh (any `awsesh init` line that is
-/// not commented out).
-fn loads_awsesh(rc: &std::path::Path) -> bool {
-    std::fs::read(rc).is_ok_and(|bytes| {
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .any(|l| l.contains("awsesh init") && !l.trim_start().starts_with('#'))
-    })
+/// Whether an rc file already loads awsesh for `shell` (see `rc_line`).
+fn loads_awsesh(shell: Shell, rc: &std::path::Path) -> bool {
+    std::fs::read(rc)
+        .is_ok_and(|bytes| rc_line::loads_awsesh(shell, &String::from_utf8_lossy(&bytes)))
 }
 
 fn append_line(rc: &std::path::Path, line: &str) -> Result<()> {
@@ -206,33 +246,44 @@ fn append_line(rc: &std::path::Path, line: &str) -> Result<()> {
 fn shell_step(tty: Option<&mut File>) -> Result<()> {
     let shell = std::env::var("SHELL").unwrap_or_default();
     let name = shell.rsplit('/').next().unwrap_or("");
-    let Some(chosen) = shell_lines().into_iter().find(|s| s.name == name) else {
+    let Some(chosen) = shell_lines().into_iter().find(|s| s.names.contains(&name)) else {
         let all: Vec<String> = shell_lines()
             .iter()
-            .map(|s| format!("{}: `{}` in {}", s.name, s.line, s.rc.display()))
+            .map(|s| {
+                format!(
+                    "{}: `{}` in {}",
+                    init::name(s.shell),
+                    init::init_line(s.shell).0,
+                    s.rc.display()
+                )
+            })
             .collect();
         step(&format!(
-            "shell: $SHELL is `{}`, not bash, zsh or fish; add the line for yours: {}",
+            "shell: $SHELL is `{}`, which awsesh has no line for; add the line for yours: {}",
             printable(name),
             all.join("; ")
         ));
         return Ok(());
     };
+    let line = init::init_line(chosen.shell).0;
     let rc = chosen.rc.display().to_string();
-    if loads_awsesh(&chosen.rc) {
+    if loads_awsesh(chosen.shell, &chosen.rc) {
         step(&format!("shell: {rc} already loads awsesh"));
         return Ok(());
     }
+    if let Some(unread) = &chosen.unread {
+        step(&format!("shell: {unread}, and this line to {rc}: {line}"));
+        return Ok(());
+    }
     if let Some(tty) = tty
-        && confirm(tty, &format!("Add `{}` to {rc}?", chosen.line))?
+        && confirm(tty, &format!("Add `{line}` to {rc}?"))?
     {
-        append_line(&chosen.rc, chosen.line)?;
+        append_line(&chosen.rc, line)?;
         step(&format!(
-            "shell: added `{}` to {rc}; open a new terminal (or run that line) to use it",
-            chosen.line
+            "shell: added `{line}` to {rc}; open a new terminal (or run that line) to use it"
         ));
         return Ok(());
     }
-    step(&format!("shell: add this line to {rc}: {}", chosen.line));
+    step(&format!("shell: add this line to {rc}: {line}"));
     Ok(())
 }

@@ -36,7 +36,14 @@ impl Lines {
             Shell::Bash | Shell::Zsh => self
                 .out
                 .push_str(&format!("\\builtin export {name}={value};\n")),
+            // POSIX sh has no `builtin`; `export` and `unset` are special
+            // builtins, which no function can replace, and the backslash
+            // keeps an alias of the name from expanding.
+            Shell::Posix => self.out.push_str(&format!("\\export {name}={value};\n")),
             Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
+            // tcsh has no way around an alias of a builtin: quoted, the
+            // name is looked up as a program.
+            Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
         }
         self
     }
@@ -45,8 +52,11 @@ impl Lines {
     pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
         let value = quote::for_shell(self.shell, value);
         match self.shell {
-            Shell::Bash | Shell::Zsh => self.out.push_str(&format!("{name}={value};\n")),
+            Shell::Bash | Shell::Zsh | Shell::Posix => {
+                self.out.push_str(&format!("{name}={value};\n"))
+            }
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
+            Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
         }
         self
     }
@@ -58,7 +68,13 @@ impl Lines {
         let list = names.join(" ");
         match self.shell {
             Shell::Bash | Shell::Zsh => self.out.push_str(&format!("\\builtin unset {list};\n")),
+            Shell::Posix => self.out.push_str(&format!("\\unset {list};\n")),
             Shell::Fish => self.out.push_str(&format!("set -e {list};\n")),
+            // Environment and shell variables are apart in tcsh; each name
+            // is one or the other, and unsetting what is not there is a no-op.
+            Shell::Tcsh => self
+                .out
+                .push_str(&format!("unsetenv {list};\nunset {list};\n")),
         }
         self
     }
@@ -92,6 +108,32 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "\\builtin export AWSESH_PROFILE='a'\\''b';\n_AWSESH_EXP='1';\n\\builtin unset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn posix_lines_use_special_builtins_unaliased() {
+        let mut lines = Lines::new(Shell::Posix);
+        lines
+            .export("AWSESH_PROFILE", "a'b")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "\\export AWSESH_PROFILE='a'\\''b';\n_AWSESH_EXP='1';\n\\unset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn tcsh_lines_end_in_semicolons() {
+        let mut lines = Lines::new(Shell::Tcsh);
+        lines
+            .export("AWSESH_PROFILE", "a!b")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "setenv AWSESH_PROFILE 'a\\!b';\nset _AWSESH_EXP = '1';\nunsetenv AWS_ACCESS_KEY_ID _AWSESH_EXP;\nunset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
         );
     }
 

@@ -8,6 +8,8 @@ use crate::shell::quote;
 const BASH: &str = include_str!("../../shell/awsesh.bash");
 const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
+const POSIX: &str = include_str!("../../shell/awsesh.sh");
+const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -25,14 +27,26 @@ fn template(shell: Shell) -> &'static str {
         Shell::Bash => BASH,
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
+        Shell::Posix => POSIX,
+        Shell::Tcsh => TCSH,
     }
 }
 
 /// The init script for `shell`, ready to be evaluated.
 pub fn render(shell: Shell, opts: &InitOptions) -> String {
     debug_assert!(valid_cmd(&opts.cmd), "unchecked --cmd {:?}", opts.cmd);
-    template(shell)
-        .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
+    let text = if shell == Shell::Tcsh {
+        // `eval "`awsesh init tcsh`"` reads the output as one line: a
+        // comment would swallow the rest of it.
+        template(shell)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else {
+        template(shell).to_string()
+    };
+    text.replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
         .replace("@CMD@", &opts.cmd)
         .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
 }
@@ -43,6 +57,8 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Bash => ("eval \"$(awsesh init bash)\"", "~/.bashrc"),
         Shell::Zsh => ("eval \"$(awsesh init zsh)\"", "~/.zshrc"),
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
+        Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
+        Shell::Tcsh => ("eval \"`awsesh init tcsh`\"", "~/.tcshrc"),
     }
 }
 
@@ -63,6 +79,8 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Bash => "bash",
         Shell::Zsh => "zsh",
         Shell::Fish => "fish",
+        Shell::Posix => "posix",
+        Shell::Tcsh => "tcsh",
     }
 }
 
@@ -87,7 +105,13 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    const SHELLS: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Posix,
+        Shell::Tcsh,
+    ];
 
     #[test]
     fn every_placeholder_is_replaced() {
@@ -118,6 +142,21 @@ mod tests {
             fish.contains(r"set -g _awsesh_bin '/opt/it\'s $(here)\\bin/awsesh'"),
             "{fish}"
         );
+        let posix = render(Shell::Posix, &opts(exe, "aws", true));
+        assert!(
+            posix.contains(r"_awsesh_bin='/opt/it'\''s $(here)\bin/awsesh'"),
+            "{posix}"
+        );
+        let tcsh = render(Shell::Tcsh, &opts("/opt/a!b's", "aws", true));
+        assert!(
+            tcsh.contains(r"set _awsesh_bin = '/opt/a\!b'\''s';"),
+            "{tcsh}"
+        );
+        assert!(!tcsh.contains('#'), "tcsh output keeps a comment:\n{tcsh}");
+        assert!(
+            tcsh.lines().all(|l| l.ends_with(';')),
+            "a tcsh line without `;`:\n{tcsh}"
+        );
     }
 
     #[test]
@@ -130,6 +169,9 @@ mod tests {
         assert!(zsh.contains("typeset -g _awsesh_prompt=1\n"));
         let fish = render(Shell::Fish, &opts("awsesh", "my-aws", true));
         assert!(fish.contains("function my-aws --wraps my-aws "));
+        let posix = render(Shell::Posix, &opts("awsesh", "aws2", false));
+        assert!(posix.contains("_awsesh_cmd=aws2\n"));
+        assert!(posix.contains("_awsesh_prompt=0\n"));
     }
 
     /// The bash and zsh scripts print the wrong-shell line themselves: the

@@ -5,6 +5,7 @@ pub mod exports;
 pub mod init;
 pub mod output;
 pub mod quote;
+pub mod rc_line;
 
 use clap::ValueEnum;
 
@@ -13,6 +14,9 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`).
+    Posix,
+    Tcsh,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -20,6 +24,8 @@ pub enum OutputFormat {
     Bash,
     Zsh,
     Fish,
+    Posix,
+    Tcsh,
     Json,
 }
 
@@ -30,6 +36,8 @@ impl OutputFormat {
             OutputFormat::Bash => Some(Shell::Bash),
             OutputFormat::Zsh => Some(Shell::Zsh),
             OutputFormat::Fish => Some(Shell::Fish),
+            OutputFormat::Posix => Some(Shell::Posix),
+            OutputFormat::Tcsh => Some(Shell::Tcsh),
             OutputFormat::Json => None,
         }
     }

@@ -18,6 +18,26 @@ pub fn hook_vars(lines: &mut Lines, store: &Store, profile: &str) -> Result<()> 
     Ok(())
 }
 
+/// The segment as every script shows it: the profile's name unless it is
+/// `default`, with anything but `[A-Za-z0-9._@-]` shown as `?` so that no
+/// prompt expands it; a space after it.
+pub fn segment_text(profile: &str, left: &str) -> String {
+    if profile == "default" {
+        return format!("aws:{left} ");
+    }
+    let name: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    format!("aws:{name} {left} ")
+}
+
 /// Everything `env`, `login --shell` print for a session.
 pub fn session_text(format: OutputFormat, store: &Store, session: &Session) -> Result<String> {
     let Some(shell) = format.shell() else {
@@ -57,4 +77,16 @@ pub fn credential_process_json(session: &Session) -> String {
         "Expiration": session.expiration_rfc3339(),
     });
     format!("{value}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_other_profiles_and_neutralises_prompt_syntax() {
+        assert_eq!(segment_text("default", "42m"), "aws:42m ");
+        assert_eq!(segment_text("prod", "1h05m"), "aws:prod 1h05m ");
+        assert_eq!(segment_text("$(id)`x`\\%!", "<1m"), "aws:??id??x???? <1m ");
+    }
 }

@@ -22,10 +22,29 @@ pub fn fish(value: &str) -> String {
     out
 }
 
+/// tcsh single quotes: `'` as `'\\''` as in POSIX sh, and the two characters
+/// tcsh still reads inside them escaped: `!` (history) as `\\!`, a newline as
+/// `\\` and the newline.
+pub fn tcsh(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("'\\''"),
+            '!' => out.push_str("\\!"),
+            '\n' => out.push_str("\\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
-        Shell::Bash | Shell::Zsh => posix(value),
+        Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
+        Shell::Tcsh => tcsh(value),
     }
 }
 
@@ -38,6 +57,14 @@ mod tests {
         assert_eq!(posix("a'b"), r"'a'\''b'");
         assert_eq!(posix(r"x\"), r"'x\'");
         assert_eq!(posix("$(id)`id`"), "'$(id)`id`'");
+    }
+
+    #[test]
+    fn tcsh_escapes_quote_history_and_newline() {
+        assert_eq!(tcsh("a'b"), r"'a'\''b'");
+        assert_eq!(tcsh("x!y"), r"'x\!y'");
+        assert_eq!(tcsh("a\nb"), "'a\\\nb'");
+        assert_eq!(tcsh(r"$x`y`\"), r"'$x`y`\'");
     }
 
     #[test]
