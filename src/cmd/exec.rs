@@ -41,19 +41,8 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         &store,
         &Request::reuse(&profile, args.code.token_code.as_deref()),
     )?;
-    let c = &session.credentials;
     let mut command = std::process::Command::new(program);
-    command
-        .args(rest)
-        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose())
-        .env("AWS_SESSION_TOKEN", c.session_token.expose())
-        .env("AWS_CREDENTIAL_EXPIRATION", session.expiration_rfc3339())
-        .env("AWSESH_PROFILE", &session.profile)
-        // The profile still names the region and other settings; env keys win
-        // over its credentials in every SDK's chain.
-        .env("AWS_PROFILE", &session.profile)
-        .env_remove("AWS_SECURITY_TOKEN");
+    crate::session::child_env::give(command.args(rest), &session);
     let source = command.exec();
     Err(Error::Exec {
         program: program.to_string_lossy().into_owned(),

@@ -186,16 +186,7 @@ pub fn run(args: WrapArgs) -> Result<ExitCode> {
         }
         result => result?,
     };
-    let c = &session.credentials;
-    command
-        .args(rest)
-        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose())
-        .env("AWS_SESSION_TOKEN", c.session_token.expose())
-        .env("AWS_CREDENTIAL_EXPIRATION", session.expiration_rfc3339())
-        .env("AWSESH_PROFILE", &session.profile)
-        .env("AWS_PROFILE", &session.profile)
-        .env_remove("AWS_SECURITY_TOKEN");
+    crate::session::child_env::give(command.args(rest), &session);
     exec(&mut command, &args.cmd)
 }
 

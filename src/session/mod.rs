@@ -4,6 +4,7 @@
 //! finding the MFA device through IAM (`discovery`), and the IAM Identity
 //! Center and `aws login` kinds (`signin`).
 
+pub mod child_env;
 pub mod discovery;
 pub mod kind;
 pub mod longterm;
