@@ -295,6 +295,10 @@ fn a_kill_at_the_temp_files_fsync_leaves_the_original_and_the_next_run_removes_t
         "# mine\n[team]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n[other]\naws_secret_access_key = other-secret\n"
     );
     sandbox.write_credentials(&original);
+    // The profile index for these files made now, so that the migrate below
+    // finds it current and writes (syncs) nothing of its own.
+    let (code, _, err) = sandbox.run(&["list-profiles"]);
+    assert_eq!(code, 0, "{err}");
     // `keys add --migrate` syncs twice: the keyring index's temp file, then
     // the credentials file's. SIGKILL on the second fsync.
     let mut cmd = Command::new(strace);
