@@ -235,7 +235,7 @@ fn errors_a_user_meets_are_one_clear_line() {
     one_line_error(
         &sandbox,
         &["login", "--profile", "nope", "--token-code", "123456"],
-        &["profile `nope`", "aws configure"],
+        &["profile `nope`", "awsesh setup --profile nope"],
     );
     one_line_error(&sandbox, &["login", "--token-code", "12345"], &["6 digits"]);
     one_line_error(
@@ -259,7 +259,7 @@ fn errors_a_user_meets_are_one_clear_line() {
     one_line_error(
         &sandbox,
         &["login", "--profile", "nokeys", "--token-code", "123456"],
-        &["no long-term keys", "aws configure"],
+        &["no long-term keys", "awsesh keys add --profile nokeys"],
     );
 
     // The same code twice within 90 s is refused before it reaches AWS.

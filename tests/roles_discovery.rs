@@ -469,7 +469,7 @@ fn several_devices_or_none_are_explained() {
     let err = one_line_error(
         &sandbox,
         &["login", "--token-code", "123456"],
-        &["has no MFA device", "assign"],
+        &["has no MFA device", "awsesh mfa enroll"],
     );
     assert!(err.contains(&user), "{err}");
     // Nothing was sent to STS, nothing remembered.

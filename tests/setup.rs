@@ -54,7 +54,11 @@ fn a_first_day_from_nothing_to_a_working_shell_line() {
     pty.send_line(&id).unwrap();
     pty.expect("Secret access key (not shown): ").unwrap();
     pty.send_line(&secret).unwrap();
-    pty.expect("Or enter this key by hand (time-based, 6 digits): ")
+    // The QR code on the alternate screen; the key only when asked (`k`).
+    pty.expect("Scan this QR code").unwrap();
+    pty.expect("First MFA code").unwrap();
+    pty.send_line("k").unwrap();
+    pty.expect("Enter this key by hand (time-based, 6 digits): ")
         .unwrap();
     let line = pty.expect("\n").unwrap();
     let seed: String = String::from_utf8_lossy(line.before())
