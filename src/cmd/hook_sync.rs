@@ -41,12 +41,11 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     store.session_path(profile).ok()?;
     let mut lines = Lines::new(shell);
     let mut left = None;
+    let now = crate::sys::clock::now();
     match store.load(profile) {
-        Ok(Some(session)) if session.seconds_left(crate::sys::clock::now()) > 0 => {
+        Ok(Some(session)) if session.seconds_left(now) > 0 => {
             lines.session(&session);
-            left = Some(crate::sys::duration::time_left(
-                session.seconds_left(crate::sys::clock::now()),
-            ));
+            left = Some(crate::sys::duration::time_left(session.seconds_left(now)));
         }
         Ok(Some(expired)) => {
             // Shown as `expired` at the prompt; its keys are not exported.
