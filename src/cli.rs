@@ -191,7 +191,8 @@ pub struct ExecArgs {
     #[arg(long)]
     pub server: bool,
     /// The command and its arguments: everything from the first argument that
-    /// is not one of awsesh's flags on (`--` before it is accepted too)
+    /// is not one of awsesh's flags on (`--` before it is accepted too);
+    /// none opens $SHELL (else /bin/sh) with the session
     #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
 }
