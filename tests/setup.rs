@@ -621,3 +621,113 @@ fn setup_stopped_early_leaves_nothing_half_written() {
     assert!(!output.contains("next:"), "{output}");
     assert!(!sandbox.home.join(".bashrc").exists());
 }
+
+/// Issue 19: a profile setup adds to files that hold others (comments, a
+/// role, another profile's plaintext keys, no final newline) gets its
+/// section at the end — every other byte stays; a mistyped region is asked
+/// again; the last lines give the command that selects the profile in the
+/// user's shell (fish here).
+#[test]
+fn a_new_profile_is_added_to_existing_files_byte_for_byte() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let user = unique_name("bob");
+    let (id, secret) = moto.create_user_with_key(&user);
+    let sandbox = Sandbox::empty(&moto.endpoint, &id, "");
+    let config = "# the team's profiles\r\n[default]\r\nregion = us-east-1   # ours\r\nmfa_serial = arn:aws:iam::123456789012:mfa/someone\r\n\r\n[profile prod]\r\nrole_arn = arn:aws:iam::123456789012:role/prod\r\nsource_profile = default\r\n; the end, without a newline";
+    let credentials = "[default]\naws_access_key_id = AKIAOTHERKEY00000000\naws_secret_access_key = c2VjcmV0c2VjcmV0c2VjcmV0\n";
+    sandbox.write_config(config);
+    sandbox.write_credentials(credentials);
+    let xdg = sandbox.path("xdg");
+    fs::create_dir_all(xdg.join("fish")).unwrap();
+    fs::write(xdg.join("fish/config.fish"), "awsesh init fish | source\n").unwrap();
+
+    let mut pty = setup_in(
+        &sandbox,
+        &keyring,
+        &["setup", "--profile", "bob"],
+        &[
+            ("SHELL", "/usr/bin/fish"),
+            ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
+        ],
+    );
+    type_keys(&mut pty, "bob", &id, &secret);
+    pty.expect("AWS region for profile bob (e.g. us-east-1, eu-west-1): ")
+        .unwrap();
+    pty.send_line("us-east-1a").unwrap();
+    pty.expect("`us-east-1a` is not a region name").unwrap();
+    pty.expect("AWS region for profile bob").unwrap();
+    pty.send_line("eu-west-1").unwrap();
+    enroll_on(&mut pty);
+    let (code, output) = finish_pty(pty);
+    assert_eq!(code, 0, "{output}");
+
+    let serial = format!("arn:aws:iam::123456789012:mfa/{user}");
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!("{config}\r\n[profile bob]\r\nregion = eu-west-1\r\nmfa_serial = {serial}\r\n")
+    );
+    assert_eq!(
+        fs::read_to_string(sandbox.credentials_path()).unwrap(),
+        credentials
+    );
+    let last: Vec<&str> = output.trim_end().lines().rev().take(2).collect();
+    assert!(
+        last[1].starts_with(&format!(
+            "awsesh: done: profile bob: key {id} in the OS keyring, region eu-west-1, MFA device {serial}"
+        )),
+        "{output}"
+    );
+    assert!(
+        last[0].contains("type `set -gx AWS_PROFILE bob` (or use `aws --profile bob …` for one command), then `aws sts get-caller-identity` asks for the MFA code"),
+        "{output}"
+    );
+    assert!(!output.contains("open a new terminal"), "{output}");
+}
+
+/// Without a terminal, `--region` sets the region of a profile that has
+/// keys and a device but none; setup then says the shell line is left, and
+/// not "done" for all.
+#[test]
+fn region_flag_sets_a_missing_region_without_a_terminal() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    sandbox.write_config(&format!("[default]\nmfa_serial = {}\n", sandbox.mfa_serial));
+    let mut cmd = sandbox.awsesh(&["setup"]);
+    cmd.env("SHELL", "/bin/bash");
+    let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("not done: profile default has no region"),
+        "{err}"
+    );
+    assert!(err.contains("--region REGION"), "{err}");
+
+    for bad in ["us-east-1a", "$(id)"] {
+        let mut cmd = sandbox.awsesh(&["setup", "--region", bad]);
+        let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("is not a region name"), "{err}");
+    }
+
+    let mut cmd = sandbox.awsesh(&["setup", "--region", "ap-south-1"]);
+    cmd.env("SHELL", "/bin/bash");
+    let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        format!(
+            "[default]\nmfa_serial = {}\nregion = ap-south-1\n",
+            sandbox.mfa_serial
+        )
+    );
+    assert!(err.contains("region ap-south-1"), "{err}");
+    assert!(
+        err.contains("not done: the shell integration is not loaded"),
+        "{err}"
+    );
+    assert!(!err.contains("next:"), "{err}");
+}
