@@ -731,3 +731,24 @@ fn region_flag_sets_a_missing_region_without_a_terminal() {
     );
     assert!(!err.contains("next:"), "{err}");
 }
+
+/// A profile name the AWS tools cannot read is refused before any question
+/// or file: one line, nothing written, the name never raw on the terminal.
+#[test]
+fn an_unusable_new_profile_name_is_refused_before_anything() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let sandbox = Sandbox::empty(&moto.endpoint, "", "");
+    fs::remove_dir_all(sandbox.home.join(".aws")).unwrap();
+    for name in ["$(touch pwned)", "a b", "x\u{1b}]0;evil\u{7}", "[default]"] {
+        let pty = setup_in(&sandbox, &keyring, &["setup", "--profile", name], &[]);
+        let (code, output) = finish_pty(pty);
+        assert_eq!(code, 1, "{name:?}: {output}");
+        assert_eq!(output.trim_end().lines().count(), 1, "{name:?}: {output}");
+        assert!(output.contains("choose another name"), "{name:?}: {output}");
+        assert!(!output.contains('\u{1b}'), "{name:?}: {output}");
+        assert_eq!(fs::read_dir(&sandbox.home).unwrap().count(), 0, "{name:?}");
+    }
+}

@@ -117,3 +117,80 @@ pub fn print(report: &Report) {
         say(&line);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(profile: &str, shell: ShellOutcome) -> Vec<String> {
+        lines(&Report {
+            profile,
+            keys: "key AKIAEXAMPLE in the OS keyring".into(),
+            region: Some("eu-west-1".into()),
+            mfa: Some("MFA device arn:aws:iam::1:mfa/a".into()),
+            shell,
+        })
+    }
+
+    fn loaded(shell: Shell, added: bool) -> ShellOutcome {
+        ShellOutcome::Loaded {
+            shell,
+            line: crate::shell::init::init_line(shell).0,
+            rc: "/h/.rc".into(),
+            added,
+        }
+    }
+
+    #[test]
+    fn the_next_step_selects_the_profile_in_the_users_shell() {
+        let bash = report("bob", loaded(Shell::Bash, true));
+        assert_eq!(
+            bash,
+            [
+                "done: profile bob: key AKIAEXAMPLE in the OS keyring, region eu-west-1, MFA device arn:aws:iam::1:mfa/a, /h/.rc loads awsesh",
+                "next: open a new terminal (or run `eval \"$(awsesh init bash)\"` in this one), then type `export AWS_PROFILE=bob` (or use `aws --profile bob …` for one command), then `aws sts get-caller-identity` asks for the MFA code and runs",
+            ]
+        );
+        let tcsh = report("bob", loaded(Shell::Tcsh, false));
+        assert!(
+            tcsh[1].contains("type `setenv AWS_PROFILE bob`"),
+            "{tcsh:?}"
+        );
+        assert!(!tcsh[1].contains("new terminal"), "{tcsh:?}");
+        // Names the AWS tools accept but a shell would read: quoted for it.
+        let posix = report("team@x+y", loaded(Shell::Zsh, false));
+        assert!(
+            posix[1]
+                .contains("`export AWS_PROFILE='team@x+y'` (or use `aws --profile 'team@x+y' …`"),
+            "{posix:?}"
+        );
+        let fish = report("it's", loaded(Shell::Fish, false));
+        assert!(
+            fish[1].contains(r"`set -gx AWS_PROFILE 'it\'s'`"),
+            "{fish:?}"
+        );
+        let default = report("default", loaded(Shell::Bash, false));
+        assert_eq!(
+            default[1],
+            "next: `aws sts get-caller-identity` asks for the MFA code and runs"
+        );
+    }
+
+    #[test]
+    fn a_declined_shell_line_is_not_done_and_nothing_says_next() {
+        let out = report(
+            "bob",
+            ShellOutcome::NotLoaded {
+                shell: Some(Shell::Bash),
+                todo: "add `eval \"$(awsesh init bash)\"` to /h/.bashrc, then open a new terminal"
+                    .into(),
+            },
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out[0].starts_with("done: profile bob: key"), "{out:?}");
+        assert_eq!(
+            out[1],
+            "not done: the shell integration is not loaded, so `aws` will not ask for the MFA code by itself; add `eval \"$(awsesh init bash)\"` to /h/.bashrc, then open a new terminal"
+        );
+    }
+}
