@@ -752,3 +752,63 @@ fn an_unusable_new_profile_name_is_refused_before_anything() {
         assert_eq!(fs::read_dir(&sandbox.home).unwrap().count(), 0, "{name:?}");
     }
 }
+
+/// A key AWS refuses is stored nowhere and no file is written; an IAM that
+/// fails while looking for the MFA device leaves the checked key and the
+/// region (setup says so) and no half-pinned device.
+#[test]
+fn a_refused_key_or_a_failing_iam_call_leaves_nothing_half_written() {
+    use support::fake_sts::{Answer, FakeSts};
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let fake = FakeSts::start();
+    let sandbox = Sandbox::empty(&fake.endpoint, "", "");
+    fs::remove_dir_all(sandbox.home.join(".aws")).unwrap();
+    let (id, secret) = (
+        "AKIAFAKELONGTERM0002",
+        "fakeLongTermSecret0123456789abcdefghijklm",
+    );
+
+    fake.answer(
+        "GetCallerIdentity",
+        Answer::Error {
+            status: 403,
+            code: "InvalidClientTokenId".into(),
+            message: "The security token included in the request is invalid.".into(),
+        },
+    );
+    let mut pty = setup_in(&sandbox, &keyring, &["setup", "--region", "us-east-1"], &[]);
+    type_keys(&mut pty, "default", id, secret);
+    let (code, output) = finish_pty(pty);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains(&format!("AWS did not accept access key {id}")),
+        "{output}"
+    );
+    assert_eq!(fs::read_dir(&sandbox.home).unwrap().count(), 0, "{output}");
+    assert!(!output.contains(secret));
+
+    fake.answer("GetCallerIdentity", Answer::Ok);
+    fake.answer("ListMFADevices", Answer::server_error(500));
+    let mut pty = setup_in(&sandbox, &keyring, &["setup", "--region", "us-east-1"], &[]);
+    type_keys(&mut pty, "default", id, secret);
+    let (code, output) = finish_pty(pty);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains(&format!(
+            "setup of profile default stopped; kept: the key {id} in the OS keyring and region us-east-1"
+        )),
+        "{output}"
+    );
+    assert!(
+        output.contains("IAM could not list the MFA devices"),
+        "{output}"
+    );
+    assert_eq!(
+        fs::read_to_string(sandbox.config_path()).unwrap(),
+        "[default]\nregion = us-east-1\n"
+    );
+    assert!(!sandbox.credentials_path().exists());
+    assert!(!output.contains(secret));
+}
