@@ -54,8 +54,8 @@ pub enum Command {
     /// Enroll a virtual MFA device from the terminal
     #[command(subcommand)]
     Mfa(MfaCommand),
-    /// The first day in one command: keys into the keyring, an MFA device, the shell line
-    Setup(ProfileArgs),
+    /// The first day in one command: keys into the keyring, a region, an MFA device, the shell line
+    Setup(SetupArgs),
     /// Used by the shell hook: print the session (or unset lines) and the paths the hook polls
     #[command(hide = true)]
     HookSync(HookSyncArgs),
@@ -87,6 +87,19 @@ pub struct ProfileArgs {
         add = ArgValueCandidates::new(profile_candidates)
     )]
     pub profile: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The profile's region, instead of asking for it (e.g. eu-west-1)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Used by setup itself: the run goes on in a fresh image of awsesh
+    /// after writing the AWS files (they are read once per process)
+    #[arg(long, hide = true)]
+    pub resumed: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
