@@ -533,3 +533,58 @@ fn doctor_reports_a_key_of_another_user_than_the_profiles_mfa_device() {
     );
     assert!(out.contains("another identity"), "{out}");
 }
+
+#[test]
+fn a_hostile_profile_name_is_quoted_in_the_commands_the_refusals_suggest() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let profile = "it's $(touch pwned)";
+    let (sandbox, _, id_a, secret_a) = sandbox_for(moto, profile);
+    let (id_b, secret_b) = moto.create_user_with_key(&unique_name("other"));
+    let (code, _, err) = add(&sandbox, &keyring, profile, &id_a, &secret_a, &[]);
+    assert_eq!(code, 0, "{err}");
+    let escaped = "p-it_27s_20_24_28touch_20pwned_29";
+    assert_eq!(keyring.items_of(escaped).len(), 1);
+    let quoted = r"'it'\''s $(touch pwned)'";
+    let (code, _, err) = add(&sandbox, &keyring, profile, &id_b, &secret_b, &[]);
+    assert_ne!(code, 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("awsesh keys add --replace --profile {quoted}")),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &sandbox,
+        &keyring,
+        &["keys", "remove", "--profile", profile],
+        "",
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!("awsesh keys remove --yes --profile {quoted}")),
+        "{err}"
+    );
+    // The suggested command, run by a shell, removes the key and runs nothing else.
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!("\"$0\" keys remove --yes --profile {quoted}");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(&line)
+        .arg(env!("CARGO_BIN_EXE_awsesh"))
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(sandbox.env())
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.bus)
+        .stdin(Stdio::null());
+    let (code, _, err) = output_within(&mut cmd, 60);
+    assert_eq!(code, 0, "{err}");
+    assert!(!dir.path().join("pwned").exists());
+    assert!(
+        keyring
+            .items_of("p-it_27s_20_24_28touch_20pwned_29")
+            .is_empty()
+    );
+}

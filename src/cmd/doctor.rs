@@ -335,18 +335,23 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         Ok::<_, crate::sys::error::Error>((sts.target().endpoint.clone(), arn))
     });
     // Whose key it is: STS's answer, else what the keyring item recorded.
-    let key_arn = match checked {
+    let (key_arn, online) = match checked {
         Ok((endpoint, arn)) => {
             report.ok(&format!("STS at {endpoint} answers ({arn})"));
-            Some(arn)
+            (Some(arn), true)
         }
         Err(e) => {
             report.error(&e);
-            recorded_arn(keys_profile, &keys)
+            (recorded_arn(keys_profile, &keys), false)
         }
     };
     if let (Some(device), Some(key_arn)) = (device, key_arn) {
-        check_key_owns_device(&runtime, keys_profile, &keys, &key_arn, device, report);
+        let owner = Owner {
+            key_arn: &key_arn,
+            device,
+            online,
+        };
+        check_key_owns_device(&runtime, keys_profile, &keys, &owner, report);
     }
 }
 
@@ -362,15 +367,28 @@ fn recorded_arn(profile: &Profile, keys: &LongTermKeys) -> Option<String> {
 /// A key of another identity than the profile's MFA device: sessions would
 /// fail with AccessDenied at every code. Only a device not named after the
 /// key's user costs an IAM call (the user's own devices).
+struct Owner<'a> {
+    /// The IAM user of the profile's key.
+    key_arn: &'a str,
+    /// The profile's `mfa_serial`.
+    device: &'a str,
+    /// Whether AWS answered: offline, no IAM call is tried.
+    online: bool,
+}
+
 fn check_key_owns_device(
     runtime: &tokio::runtime::Runtime,
     profile: &Profile,
     keys: &LongTermKeys,
-    key_arn: &str,
-    device: &str,
+    owner: &Owner,
     report: &mut Report,
 ) {
     use crate::keys::identity::{Match, compare};
+    let Owner {
+        key_arn,
+        device,
+        online,
+    } = *owner;
     let shown = printable(&profile.name);
     let fix = format!(
         "the profile's key is another identity's than its device: add the right key with `awsesh keys add --replace --profile {p}`, or fix mfa_serial in [{}]",
@@ -392,6 +410,9 @@ fn check_key_owns_device(
         } => {
             report.fail(&what(&format!("is in another account ({account})")), &fix);
         }
+        Match::OtherName if !online => report.ok(&what(
+            "is named after another user; AWS did not answer, so whose it is could not be checked",
+        )),
         Match::OtherName => {
             let found = runtime.block_on(crate::aws::sts::list_mfa_devices(
                 &profile.name,

@@ -89,7 +89,7 @@ fn check_replacing(
     kept_where: &str,
 ) -> Result<()> {
     let p = printable(profile);
-    let held = crate::keys::current(profile).map_err(|why| {
+    let held = crate::keys::current(profile)?.map_err(|why| {
         Error::Other(format!(
             "cannot keep the keys of profile `{p}` in the OS keyring: {why}; {kept_where}"
         ))

@@ -80,16 +80,17 @@ pub fn held(
 }
 
 /// The item and keys the profile uses with the AWS files in use now: its
-/// index entry's, else an item of these files the index lost track of.
+/// index entry's, else an item of these files the index lost track of (a
+/// run killed between storing the item and recording it). The outer error
+/// is the index's, the inner one the keyring's.
 pub fn current(
     profile: &str,
-) -> std::result::Result<Option<(Item, keyring::Held)>, keyring::Unavailable> {
-    let entry = index::find(profile).map_err(|e| keyring::Unavailable::Failed(e.to_string()))?;
-    if let Some(entry) = entry {
-        return held(&entry);
+) -> Result<std::result::Result<Option<(Item, keyring::Held)>, keyring::Unavailable>> {
+    if let Some(entry) = index::find(profile)? {
+        return Ok(held(&entry));
     }
     let own = Item::current(profile);
-    Ok(keyring::get(&own)?.map(|held| (own, held)))
+    Ok(keyring::get(&own).map(|held| held.map(|held| (own, held))))
 }
 
 /// The one-line error for a keyring that cannot serve a profile's keys.
