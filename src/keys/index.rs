@@ -186,3 +186,42 @@ pub fn remove(profile: &str, files: &AwsFiles) -> Result<bool> {
     write(kept)?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(profile: &str, credentials: Option<&str>) -> Entry {
+        Entry {
+            profile: profile.into(),
+            access_key_id: "AKIAEXAMPLEEXAMPLE01".into(),
+            credentials_file: credentials.map(str::to_string),
+            config_file: credentials.map(|_| "/h/.aws/config".to_string()),
+            arn: None,
+        }
+    }
+
+    #[test]
+    fn an_entry_is_for_its_own_files_and_a_legacy_one_for_any() {
+        let a = AwsFiles {
+            credentials: "/a/.aws/credentials".into(),
+            config: "/h/.aws/config".into(),
+        };
+        let b = AwsFiles {
+            credentials: "/b/.aws/credentials".into(),
+            config: "/h/.aws/config".into(),
+        };
+        let own = entry("team", Some("/a/.aws/credentials"));
+        assert!(own.is_for(&a) && !own.is_for(&b) && !own.is_legacy());
+        assert!(matches!(own.item(), Item::ForFiles { files, .. } if files == a));
+        let legacy = entry("team", None);
+        assert!(legacy.is_for(&a) && legacy.is_for(&b) && legacy.is_legacy());
+        assert!(matches!(legacy.item(), Item::Legacy { .. }));
+        // An index of an earlier awsesh reads as legacy entries.
+        let old: Index = serde_json::from_str(
+            r#"{"version":1,"profiles":[{"profile":"team","access_key_id":"AKIAEXAMPLEEXAMPLE01"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(old.profiles, vec![legacy]);
+    }
+}

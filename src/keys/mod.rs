@@ -1,6 +1,7 @@
-//! Long-term keys: kept in the OS keyring (`keyring`), tracked in a small
-//! index so that profiles without keyring keys never touch the keyring
-//! (`index`), moved out of or rewritten in the plaintext AWS files
+//! Long-term keys: kept in the OS keyring (`keyring`), one item per profile
+//! and set of AWS files (`item`), tracked in a small index so that profiles
+//! without keyring keys never touch the keyring (`index`), checked against
+//! the profile's MFA device (`identity`), moved out of or rewritten in the plaintext AWS files
 //! (`files`), typed or piped in (`input`), and added (`add`). Rotation is
 //! `iam_user/rotate.rs`.
 //!
