@@ -266,7 +266,7 @@ pub struct KeysRemoveArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
     /// Remove without asking (needed without a terminal)
-    #[arg(long)]
+    #[arg(long, alias = "force")]
     pub yes: bool,
 }
 

@@ -499,7 +499,7 @@ fn doctor_reports_a_key_of_another_user_than_the_profiles_mfa_device() {
     let Some(keyring) = Keyring::start() else {
         return;
     };
-    let (sandbox, _, id_a, secret_a) = sandbox_for(moto, "team");
+    let (sandbox, user_a, id_a, secret_a) = sandbox_for(moto, "team");
     let doctor = |sandbox: &Sandbox| {
         let (_, out, _) = run(sandbox, &keyring, &["doctor", "--profile", "team"], "", &[]);
         out
@@ -513,6 +513,18 @@ fn doctor_reports_a_key_of_another_user_than_the_profiles_mfa_device() {
         "{out}"
     );
 
+    // A device of user a not named after it: IAM says it is a's.
+    let device = moto.add_mfa_device(&user_a);
+    assert!(!device.ends_with(&format!("/{user_a}")), "{device}");
+    sandbox.write_config(&format!(
+        "[profile team]\nregion = us-east-1\nmfa_serial = {device}\n"
+    ));
+    let out = doctor(&sandbox);
+    assert!(
+        out.contains(&format!("ok    MFA device {device}")) && !out.contains("another identity"),
+        "a's own device under another name: {out}"
+    );
+
     let (id_b, secret_b) = moto.create_user_with_key(&unique_name("other"));
     let (code, _, err) = run(
         &sandbox,
@@ -522,6 +534,20 @@ fn doctor_reports_a_key_of_another_user_than_the_profiles_mfa_device() {
         &[],
     );
     assert_eq!(code, 0, "{err}");
+    let out = doctor(&sandbox);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("FAIL") && l.contains(&id_b))
+        .unwrap_or_else(|| panic!("no FAIL line for key {id_b}: {out}"));
+    assert!(
+        line.contains(&device) && line.contains("not one of that user's devices"),
+        "{line}"
+    );
+    // The same with a device named after user a.
+    sandbox.write_config(&format!(
+        "[profile team]\nregion = us-east-1\nmfa_serial = {}\n",
+        sandbox.mfa_serial
+    ));
     let out = doctor(&sandbox);
     let line = out
         .lines()
