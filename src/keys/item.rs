@@ -45,8 +45,10 @@ impl AwsFiles {
     }
 }
 
-/// The path with every symlink resolved; a file not written yet is placed
-/// in its (resolved) folder, so creating it later does not change the set.
+/// The path with every symlink resolved. Of a path not written yet, the
+/// deepest folder that exists is resolved and the rest appended, so that
+/// creating `~/.aws` or the file later does not change the set (on macOS
+/// `/var` is `/private/var`, and a HOME may sit behind a symlink).
 fn canonical(path: &Path) -> String {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
@@ -55,14 +57,20 @@ fn canonical(path: &Path) -> String {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    let resolved = std::fs::canonicalize(&absolute).unwrap_or_else(|_| {
-        match (absolute.parent(), absolute.file_name()) {
-            (Some(dir), Some(name)) => std::fs::canonicalize(dir)
-                .map(|d| d.join(name))
-                .unwrap_or_else(|_| absolute.clone()),
-            _ => absolute.clone(),
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    let mut base: &Path = &absolute;
+    let resolved = loop {
+        if let Ok(found) = std::fs::canonicalize(base) {
+            break rest.iter().rev().fold(found, |p, part| p.join(part));
         }
-    });
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                base = parent;
+            }
+            _ => break absolute.clone(),
+        }
+    };
     resolved.to_string_lossy().into_owned()
 }
 
@@ -168,9 +176,12 @@ mod tests {
         std::fs::create_dir(&real).unwrap();
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let before = canonical(&link.join("credentials"));
-        std::fs::write(real.join("credentials"), "").unwrap();
-        assert_eq!(before, canonical(&link.join("credentials")));
-        assert_eq!(before, canonical(&real.join("credentials")));
+        // Neither `.aws` nor the file exists yet.
+        let before = canonical(&link.join(".aws/credentials"));
+        assert!(before.ends_with("/real/.aws/credentials"), "{before}");
+        std::fs::create_dir(real.join(".aws")).unwrap();
+        std::fs::write(real.join(".aws/credentials"), "").unwrap();
+        assert_eq!(before, canonical(&link.join(".aws/credentials")));
+        assert_eq!(before, canonical(&real.join(".aws/credentials")));
     }
 }
