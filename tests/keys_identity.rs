@@ -614,3 +614,49 @@ fn a_hostile_profile_name_is_quoted_in_the_commands_the_refusals_suggest() {
             .is_empty()
     );
 }
+
+#[test]
+fn doctor_tells_a_device_of_another_account_online_and_from_the_recorded_user_offline() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    let (sandbox, user, id, secret) = sandbox_for(moto, "team");
+    let (code, _, err) = add(&sandbox, &keyring, "team", &id, &secret, &[]);
+    assert_eq!(code, 0, "{err}");
+    let device = format!("arn:aws:iam::999999999999:mfa/{user}");
+    sandbox.write_config(&format!(
+        "[profile team]\nregion = us-east-1\nmfa_serial = {device}\n"
+    ));
+    let fail_line = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("FAIL") && l.contains(&id))
+            .map(str::to_string)
+    };
+    let (_, out, _) = run(
+        &sandbox,
+        &keyring,
+        &["doctor", "--profile", "team"],
+        "",
+        &[],
+    );
+    let line = fail_line(&out).unwrap_or_else(|| panic!("online: {out}"));
+    assert!(line.contains("another account (999999999999)"), "{line}");
+
+    // AWS unreachable (a closed port): the user recorded with the key tells.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (_, out, _) = run(
+        &sandbox,
+        &keyring,
+        &["doctor", "--profile", "team"],
+        "",
+        &[("AWS_ENDPOINT_URL", &endpoint)],
+    );
+    let line = fail_line(&out).unwrap_or_else(|| panic!("offline: {out}"));
+    assert!(
+        line.contains("another account (999999999999)") && line.contains(&format!("user/{user}")),
+        "{line}"
+    );
+}
