@@ -408,13 +408,14 @@ fn write_private(path: &std::path::Path, text: &str) {
 }
 
 /// An item and an index entry as awsesh wrote them before items had files.
+/// The index records `indexed_id` (another key than the item's when other
+/// files overwrote the item).
 fn write_legacy(
     sandbox: &Sandbox,
     keyring: &Keyring,
-    profile_key: &str,
-    profile: &str,
-    id: &str,
-    secret: &str,
+    (profile_key, profile): (&str, &str),
+    (id, secret): (&str, &str),
+    indexed_id: &str,
 ) -> bool {
     if support::which("secret-tool").is_none() {
         support::missing("secret-tool (apt-get install libsecret-tools)");
@@ -440,8 +441,7 @@ fn write_legacy(
     assert_eq!(code, 0, "secret-tool store: {err}");
     let dir = sandbox.home.join(".config/awsesh");
     fs::create_dir_all(&dir).unwrap();
-    let index =
-        serde_json::json!({"version": 1, "profiles": [{"profile": profile, "access_key_id": id}]});
+    let index = serde_json::json!({"version": 1, "profiles": [{"profile": profile, "access_key_id": indexed_id}]});
     write_private(&dir.join("keyring.json"), &index.to_string());
     true
 }
@@ -453,7 +453,7 @@ fn items_of_an_earlier_awsesh_still_sign_sessions_and_are_adopted_without_loss()
         return;
     };
     let (sandbox, _, id, secret) = sandbox_for(moto, "team");
-    if !write_legacy(&sandbox, &keyring, "p-team", "team", &id, &secret) {
+    if !write_legacy(&sandbox, &keyring, ("p-team", "team"), (&id, &secret), &id) {
         return;
     }
     // A second HOME whose index also points at the legacy item.
@@ -658,5 +658,53 @@ fn doctor_tells_a_device_of_another_account_online_and_from_the_recorded_user_of
     assert!(
         line.contains("another account (999999999999)") && line.contains(&format!("user/{user}")),
         "{line}"
+    );
+}
+
+#[test]
+fn an_earlier_item_another_set_of_files_overwrote_is_not_used_as_this_profiles_key() {
+    let Some(moto) = moto() else { return };
+    let Some(keyring) = Keyring::start() else {
+        return;
+    };
+    // HOME a stored key a with an earlier awsesh; HOME b then overwrote the
+    // shared item with its key b (the bug of issue 19).
+    let (sandbox, _, id_a, secret_a) = sandbox_for(moto, "team");
+    let (id_b, secret_b) = moto.create_user_with_key(&unique_name("other"));
+    if !write_legacy(
+        &sandbox,
+        &keyring,
+        ("p-team", "team"),
+        (&id_b, &secret_b),
+        &id_a,
+    ) {
+        return;
+    }
+    let before = moto.count_calls("GetSessionToken", &id_b);
+    let (code, _, err) = run(
+        &sandbox,
+        &keyring,
+        &["login", "--profile", "team", "--token-code", "246810"],
+        "",
+        &[],
+    );
+    assert_ne!(code, 0, "b's key must not sign a's session: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&id_a)
+            && err.contains(&id_b)
+            && err.contains("awsesh keys add --profile team"),
+        "{err}"
+    );
+    assert_eq!(moto.count_calls("GetSessionToken", &id_b), before);
+    // Adding a's key again is not a question (nothing of a's is replaced),
+    // and b's item stays for b.
+    let (code, _, err) = add(&sandbox, &keyring, "team", &id_a, &secret_a, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stored_key(&keyring, "p-team"), Some(id_b.clone()));
+    let both = [id_a.as_str(), id_b.as_str()];
+    assert_eq!(
+        signing_key(moto, &sandbox, &keyring, "team", &both, &[]),
+        id_a
     );
 }

@@ -34,12 +34,29 @@ pub fn lookup(profile: &str) -> Result<Option<(String, Secret)>> {
     };
     match held(&entry) {
         Ok(Some((_, held))) => Ok(Some((held.keys.access_key_id, held.keys.secret_access_key))),
-        Ok(None) => Err(Error::Other(format!(
-            "profile `{p}` keeps its keys in the OS keyring, but the keyring has no item for it (removed by another program?); add them again with `awsesh keys add --profile {p}`",
-            p = printable(profile)
-        ))),
+        Ok(None) => Err(missing(&entry)),
         Err(why) => Err(unavailable(profile, &why)),
     }
+}
+
+/// The one-line error for an index entry whose keys the keyring lacks.
+fn missing(entry: &index::Entry) -> Error {
+    let p = printable(&entry.profile);
+    let add = format!(
+        "add your key again with `awsesh keys add --profile {}`",
+        crate::sys::text::shell_word(&entry.profile)
+    );
+    if entry.is_legacy()
+        && let Ok(Some(other)) = keyring::get(&entry.item())
+    {
+        return Error::Other(format!(
+            "profile `{p}` keeps its key {} in the OS keyring, but the item an earlier awsesh made for it now holds key {} (other AWS files on this keyring replaced it), which is not used here; {add}",
+            entry.access_key_id, other.keys.access_key_id
+        ));
+    }
+    Error::Other(format!(
+        "profile `{p}` keeps its keys in the OS keyring, but the keyring has no item for it (removed by another program?); {add}"
+    ))
 }
 
 /// The keys an index entry stands for, and the item that now holds them. A
@@ -47,7 +64,9 @@ pub fn lookup(profile: &str) -> Result<Option<(String, Secret)>> {
 /// is adopted: its keys are copied into the item of the AWS files in use,
 /// read back, and the entry rewritten. The legacy item itself is left as it
 /// is — other AWS files on this keyring may still use it, and a secret is
-/// never dropped on the way. A failed adoption still serves the keys.
+/// never dropped on the way. A failed adoption still serves the keys. A
+/// legacy item holding another key than the entry recorded was overwritten
+/// by other AWS files: it is not these files' (None).
 pub fn held(
     entry: &index::Entry,
 ) -> std::result::Result<Option<(Item, keyring::Held)>, keyring::Unavailable> {
@@ -63,6 +82,11 @@ pub fn held(
     let Some(held) = keyring::get(&legacy)? else {
         return Ok(None);
     };
+    if held.keys.access_key_id != entry.access_key_id {
+        // Another set of AWS files overwrote the item with its own key (the
+        // bug this item layout ends): that key is not this profile's here.
+        return Ok(None);
+    }
     let files = AwsFiles::current();
     let copied = keyring::set(&own, &held.keys, held.arn.as_deref()).is_ok()
         && matches!(keyring::get(&own), Ok(Some(back)) if same(&back.keys, &held.keys));
