@@ -255,8 +255,8 @@ pub enum KeysCommand {
     Add(KeysAddArgs),
     /// Show where each profile's long-term keys are (never the secrets)
     List,
-    /// Remove a profile's keys from the OS keyring
-    Remove(ProfileArgs),
+    /// Remove a profile's keys from the OS keyring (asks first; --yes without a terminal)
+    Remove(KeysRemoveArgs),
     /// Replace a profile's access key with a new one (IAM), then delete the old one
     Rotate(KeysRotateArgs),
 }
@@ -269,6 +269,19 @@ pub struct KeysAddArgs {
     /// into the keyring, removing only their lines from the file
     #[arg(long)]
     pub migrate: bool,
+    /// The keyring holds another IAM user's key for the profile: replace it
+    /// without asking
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysRemoveArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Remove without asking (needed without a terminal)
+    #[arg(long, alias = "force")]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

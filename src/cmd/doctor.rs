@@ -305,11 +305,11 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         return;
     };
     // A role's device may sit on the role profile or on its source profile.
-    match profile
+    let device = profile
         .mfa_serial
         .as_ref()
-        .or(keys_profile.mfa_serial.as_ref())
-    {
+        .or(keys_profile.mfa_serial.as_ref());
+    match device {
         Some(device) => report.ok(&format!("MFA device {}", printable(device))),
         None => check_device_through_iam(&runtime, keys_profile, &keys, report),
     }
@@ -334,9 +334,100 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         let arn = sts.caller_identity().await?;
         Ok::<_, crate::sys::error::Error>((sts.target().endpoint.clone(), arn))
     });
-    match checked {
-        Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
-        Err(e) => report.error(&e),
+    // Whose key it is: STS's answer, else what the keyring item recorded.
+    let (key_arn, online) = match checked {
+        Ok((endpoint, arn)) => {
+            report.ok(&format!("STS at {endpoint} answers ({arn})"));
+            (Some(arn), true)
+        }
+        Err(e) => {
+            report.error(&e);
+            (recorded_arn(keys_profile, &keys), false)
+        }
+    };
+    if let (Some(device), Some(key_arn)) = (device, key_arn) {
+        let owner = Owner {
+            key_arn: &key_arn,
+            device,
+            online,
+        };
+        check_key_owns_device(&runtime, keys_profile, &keys, &owner, report);
+    }
+}
+
+/// The IAM user recorded with the profile's keyring key (`keys add`), if
+/// the key doctor found is that one.
+fn recorded_arn(profile: &Profile, keys: &LongTermKeys) -> Option<String> {
+    let entry = crate::keys::index::find(&profile.name).ok().flatten()?;
+    (entry.access_key_id == keys.access_key_id)
+        .then_some(entry.arn)
+        .flatten()
+}
+
+/// A key of another identity than the profile's MFA device: sessions would
+/// fail with AccessDenied at every code. Only a device not named after the
+/// key's user costs an IAM call (the user's own devices).
+struct Owner<'a> {
+    /// The IAM user of the profile's key.
+    key_arn: &'a str,
+    /// The profile's `mfa_serial`.
+    device: &'a str,
+    /// Whether AWS answered: offline, no IAM call is tried.
+    online: bool,
+}
+
+fn check_key_owns_device(
+    runtime: &tokio::runtime::Runtime,
+    profile: &Profile,
+    keys: &LongTermKeys,
+    owner: &Owner,
+    report: &mut Report,
+) {
+    use crate::keys::identity::{Match, compare};
+    let Owner {
+        key_arn,
+        device,
+        online,
+    } = *owner;
+    let shown = printable(&profile.name);
+    let fix = format!(
+        "the profile's key is another identity's than its device: add the right key with `awsesh keys add --replace --profile {p}`, or fix mfa_serial in [{}]",
+        crate::session::discovery::section_of(&shown),
+        p = crate::sys::text::shell_word(&profile.name)
+    );
+    let what = |why: &str| {
+        format!(
+            "key {} of profile {shown} is {}'s, but its MFA device {} {why}",
+            keys.access_key_id,
+            printable(key_arn),
+            printable(device)
+        )
+    };
+    match compare(key_arn, device) {
+        Match::Same | Match::Unknown => {}
+        Match::OtherAccount {
+            device: account, ..
+        } => {
+            report.fail(&what(&format!("is in another account ({account})")), &fix);
+        }
+        Match::OtherName if !online => report.ok(&what(
+            "is named after another user; AWS did not answer, so whose it is could not be checked",
+        )),
+        Match::OtherName => {
+            let found = runtime.block_on(crate::aws::sts::list_mfa_devices(
+                &profile.name,
+                profile.region_or_default(),
+                keys.credentials(),
+                profile.ca_bundle.as_deref(),
+            ));
+            match found {
+                Ok(found) if found.serials.iter().any(|s| s == device) => {}
+                Ok(_) => report.fail(&what("is not one of that user's devices"), &fix),
+                Err(_) => report.ok(&what(
+                    "is named after another user; IAM could not list the user's devices to tell whose it is",
+                )),
+            }
+        }
     }
 }
 
