@@ -171,6 +171,20 @@ fn every_sdk_uses_the_session(sh: Sh) {
         );
     }
 
+    // doctor: quiet about the profile the hook keeps from children; a
+    // warning when a command line exported it again.
+    let (_, out, _) = t.run("awsesh doctor");
+    assert!(!out.contains("WARN"), "{}: {out}", sh.name());
+    let (_, out, _) = t.run(&format!(
+        "{}; awsesh doctor",
+        sh.export("AWS_PROFILE", "admin")
+    ));
+    assert!(
+        out.contains("WARN  AWS_PROFILE (admin) is exported alongside the keys"),
+        "{}: {out}",
+        sh.name()
+    );
+
     // Back on `default`: its session, and the region of the profile.
     let unset = match sh {
         Sh::Fish => "set -e AWS_PROFILE",
