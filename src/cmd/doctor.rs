@@ -4,7 +4,9 @@
 //! sets these for this one call: `AWSESH_HOOK` (the shell whose script is
 //! loaded), `AWSESH_HOOK_REGISTERED` (`yes`/`no`: the hook is still where the
 //! shell calls it), `AWSESH_HOOK_CMD` and `AWSESH_HOOK_CMD_IS` (what the
-//! wrapped command's name runs: `wrapper`, `alias`, `function`, …).
+//! wrapped command's name runs: `wrapper`, `alias`, `function`, …) and
+//! `AWSESH_HOOK_PROFILE_EXPORTED` (`yes`/`no`: whether programs started from
+//! the shell see AWS_PROFILE, which the function hands awsesh either way).
 
 use std::process::ExitCode;
 
@@ -29,6 +31,11 @@ impl Report {
     fn fail(&mut self, what: &str, fix: &str) {
         self.failed = true;
         self.out.push_str(&format!("FAIL  {what} — fix: {fix}\n"));
+    }
+
+    /// Something that does not stop awsesh but makes programs bypass it.
+    fn warn(&mut self, what: &str, fix: &str) {
+        self.out.push_str(&format!("WARN  {what} — fix: {fix}\n"));
     }
 
     /// An awsesh error already says what to do.
@@ -70,6 +77,9 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 
     check_shell(&mut report);
     check_default_profile(&mut report);
+    for (what, fix) in environment_warnings(var) {
+        report.warn(&what, &fix);
+    }
 
     match crate::store::dir::prepare() {
         Ok(dir) => report.ok(&format!("runtime directory {} is private", dir.display())),
@@ -226,6 +236,46 @@ fn check_default_profile(report: &mut Report) {
         ),
         "unset AWS_DEFAULT_PROFILE, or set AWS_PROFILE to the same profile",
     );
+}
+
+/// Variables in the environment that make an SDK started from this shell
+/// use something else than the session's keys, each with what to do.
+/// (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_* and the like come
+/// after the keys in every SDK's chain: not reported.)
+fn environment_warnings(var: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let mut warnings = Vec::new();
+    let Some(key) = var("AWS_ACCESS_KEY_ID") else {
+        return warnings;
+    };
+    let key = printable(&key);
+    if var("AWSESH_PROFILE").is_none() {
+        warnings.push((
+            format!("AWS_ACCESS_KEY_ID ({key}) was exported by hand, not by awsesh: programs use those keys, not a session"),
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN (the next prompt loads the session)".to_string(),
+        ));
+    }
+    // The shell function hands awsesh the profile even where it keeps it
+    // from other programs; without the function, the environment says.
+    let profile_exported = match var("AWSESH_HOOK_PROFILE_EXPORTED").as_deref() {
+        Some(answer) => answer == "yes",
+        None => var("AWS_PROFILE").is_some(),
+    };
+    if profile_exported && var("AWS_SECRET_ACCESS_KEY").is_some() {
+        let profile = printable(&var("AWS_PROFILE").unwrap_or_default());
+        warnings.push((
+            format!("AWS_PROFILE ({profile}) is exported alongside the keys: the AWS SDK for JavaScript v3 (and CDK) and the .NET SDK use the profile and ignore the keys"),
+            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string(),
+        ));
+    }
+    if let Some(old) = var("AWS_SECURITY_TOKEN")
+        && var("AWS_SESSION_TOKEN").as_deref() != Some(old.as_str())
+    {
+        warnings.push((
+            "AWS_SECURITY_TOKEN is set and is not the session's token: botocore (the AWS CLI, boto3) reads it before AWS_SESSION_TOKEN".to_string(),
+            "unset AWS_SECURITY_TOKEN".to_string(),
+        ));
+    }
+    warnings
 }
 
 /// The profile whose long-term keys and device a session of `profile` uses:
@@ -491,5 +541,72 @@ fn check_device_through_iam(
                 "add `mfa_serial = arn:aws:iam::<account>:mfa/<name>` to [{section}], or allow iam:GetUser and iam:ListMFADevices"
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warnings_for(env: &[(&str, &str)]) -> Vec<String> {
+        let get = |name: &str| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        environment_warnings(get)
+            .into_iter()
+            .map(|(what, _)| what)
+            .collect()
+    }
+
+    const SESSION: [(&str, &str); 4] = [
+        ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_SESSION_TOKEN", "t"),
+        ("AWSESH_PROFILE", "work"),
+    ];
+
+    #[test]
+    fn a_session_without_exported_profile_is_quiet() {
+        assert!(warnings_for(&SESSION).is_empty());
+        let hidden = [
+            &SESSION[..],
+            &[
+                ("AWS_PROFILE", "work"),
+                ("AWSESH_HOOK_PROFILE_EXPORTED", "no"),
+            ],
+        ]
+        .concat();
+        assert!(warnings_for(&hidden).is_empty());
+        assert!(warnings_for(&[("AWS_PROFILE", "work")]).is_empty());
+    }
+
+    #[test]
+    fn each_variable_that_makes_an_sdk_bypass_the_session_is_named() {
+        let exported = [&SESSION[..], &[("AWS_PROFILE", "work")]].concat();
+        let w = warnings_for(&exported);
+        assert!(w.len() == 1 && w[0].contains("JavaScript"), "{w:?}");
+        let told = [
+            &SESSION[..],
+            &[
+                ("AWS_PROFILE", "work"),
+                ("AWSESH_HOOK_PROFILE_EXPORTED", "yes"),
+            ],
+        ]
+        .concat();
+        assert_eq!(warnings_for(&told).len(), 1);
+        let stale = [&SESSION[..], &[("AWS_SECURITY_TOKEN", "old")]].concat();
+        let w = warnings_for(&stale);
+        assert!(w.len() == 1 && w[0].contains("AWS_SECURITY_TOKEN"), "{w:?}");
+        let by_hand = [
+            ("AWS_ACCESS_KEY_ID", "AKIA\u{1b}[31m"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let w = warnings_for(&by_hand);
+        assert!(
+            w.len() == 1 && w[0].contains("by hand") && !w[0].contains('\u{1b}'),
+            "{w:?}"
+        );
     }
 }
