@@ -47,7 +47,7 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
             lines.session(&session);
             lines.set_private(
                 "_AWSESH_REGION",
-                &crate::shell::output::region_for_children(profile),
+                &crate::shell::output::region_for_children(&session),
             );
             left = Some(crate::sys::duration::time_left(session.seconds_left(now)));
         }

@@ -40,6 +40,10 @@ pub struct Session {
     pub expiration: OffsetDateTime,
     /// The role assumed, for a role profile's session; None for an MFA session.
     pub role_arn: Option<String>,
+    /// The profile's `region` when the session was started: a hooked shell
+    /// exports it to its children in place of `AWS_PROFILE`, and reading it
+    /// here keeps the config out of the hot path.
+    pub region: Option<String>,
 }
 
 /// `^[A-Z0-9]{16,128}$`
@@ -129,6 +133,9 @@ impl Session {
         if let (Some(role_arn), Some(map)) = (&self.role_arn, value.as_object_mut()) {
             map.insert("role_arn".into(), json!(role_arn));
         }
+        if let (Some(region), Some(map)) = (&self.region, value.as_object_mut()) {
+            map.insert("region".into(), json!(region));
+        }
         value.to_string()
     }
 
@@ -151,6 +158,10 @@ impl Session {
             role_arn: match v.get("role_arn") {
                 None => None,
                 Some(arn) => Some(arn.as_str()?.to_string()),
+            },
+            region: match v.get("region") {
+                None => None,
+                Some(region) => Some(region.as_str()?.to_string()),
             },
         };
         session.credentials.validate().ok()?;
@@ -177,6 +188,7 @@ mod tests {
             },
             expiration: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
             role_arn: None,
+            region: Some("eu-west-1".into()),
         }
     }
 
@@ -188,6 +200,7 @@ mod tests {
         assert_eq!(back.expiration, s.expiration);
         assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
         assert_eq!(back.role_arn, None);
+        assert_eq!(back.region.as_deref(), Some("eu-west-1"));
         let role = Session {
             role_arn: Some("arn:aws:iam::1:role/r".into()),
             ..s
@@ -293,6 +306,7 @@ mod tests {
                     },
                     expiration: OffsetDateTime::from_unix_timestamp(epoch).unwrap(),
                     role_arn,
+                    region: None,
                 },
             )
     }
