@@ -351,3 +351,37 @@ fn the_hot_calls_never_open_the_config() {
     }
     assert!(index_files(&sandbox).is_empty());
 }
+
+/// The region a hooked shell gives its children comes from the session,
+/// recorded when it was started (so the hot path reads no config); a session
+/// file written before regions were recorded gets it from the config.
+#[test]
+fn the_session_carries_its_profiles_region() {
+    let Some(moto) = moto() else { return };
+    let sandbox = Sandbox::new(moto);
+    let (code, _, err) = sandbox.run(&["login", "--token-code", "123457"]);
+    assert_eq!(code, 0, "{err}");
+    let region_line = |sandbox: &Sandbox| {
+        let (code, out, err) = sandbox.run(&["env", "--shell", "bash"]);
+        assert_eq!(code, 0, "{err}");
+        out.lines()
+            .find(|l| l.contains("_AWSESH_REGION="))
+            .unwrap_or_else(|| panic!("no _AWSESH_REGION in {out}"))
+            .to_string()
+    };
+    assert!(region_line(&sandbox).contains("us-east-1"));
+
+    let config = fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&config.replace("us-east-1", "eu-west-2"));
+    let recorded = region_line(&sandbox);
+    assert!(recorded.contains("us-east-1"), "{recorded}");
+
+    // As the awsesh before the upgrade wrote it: no region in the file.
+    let path = sandbox.store_dir().join("p-default.session");
+    let text = fs::read_to_string(&path).unwrap();
+    let older = text.replace(",\"region\":\"us-east-1\"", "");
+    assert_ne!(older, text, "the region is not in the session file");
+    fs::write(&path, older).unwrap();
+    let from_config = region_line(&sandbox);
+    assert!(from_config.contains("eu-west-2"), "{from_config}");
+}

@@ -27,6 +27,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             .filter(|s| s.seconds_left(crate::sys::clock::now()) > 0)
             .ok_or_else(|| crate::session::no_session_error(&profile))?
     };
+    let session = crate::session::with_region(session);
     crate::cmd::emit(&crate::shell::output::session_text(
         args.shell, &store, &session,
     )?)?;

@@ -44,11 +44,8 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     let now = crate::sys::clock::now();
     match store.load(profile) {
         Ok(Some(session)) if session.seconds_left(now) > 0 => {
+            let session = crate::session::with_region(session);
             lines.session(&session);
-            lines.set_private(
-                "_AWSESH_REGION",
-                &crate::shell::output::region_for_children(&session),
-            );
             left = Some(crate::sys::duration::time_left(session.seconds_left(now)));
         }
         Ok(Some(expired)) => {

@@ -41,6 +41,7 @@ pub fn run(args: LoginArgs) -> Result<ExitCode> {
         crate::sys::clock::local(session.expiration)
     ));
     if let Some(format) = args.shell {
+        let session = crate::session::with_region(session);
         crate::cmd::emit(&crate::shell::output::session_text(
             format, &store, &session,
         )?)?;

@@ -20,6 +20,22 @@ use crate::sys::text::printable;
 /// The error for a profile without a valid session, saying what will work:
 /// a profile that is not configured, or not awsesh's, says so; otherwise
 /// `awsesh login --profile P`.
+/// A session saved before sessions recorded their profile's region (by the
+/// awsesh before an upgrade) gets it from the config, once per call until
+/// its next refresh; a recorded one — empty when the profile has none — is
+/// used as it is, so the hot path reads no config.
+pub fn with_region(mut session: crate::store::session::Session) -> crate::store::session::Session {
+    if session.region.is_none() {
+        session.region = Some(
+            Profile::load_lenient(&session.profile)
+                .ok()
+                .and_then(|p| p.region)
+                .unwrap_or_default(),
+        );
+    }
+    session
+}
+
 pub fn no_session_error(name: &str) -> Error {
     match Profile::load(name) {
         Err(e) => e,

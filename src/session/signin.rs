@@ -158,7 +158,7 @@ fn save(cx: &Context, profile: &Profile, marker: String, issued: Issued) -> Resu
         credentials: issued.credentials,
         expiration: issued.expiration,
         role_arn: None,
-        region: profile.region.clone(),
+        region: Some(profile.region.clone().unwrap_or_default()),
     };
     cx.store.save(&session)?;
     Ok(session)

@@ -125,7 +125,7 @@ pub fn chained_role(cx: &Context, role: &Role, source: &Session) -> Result<Sessi
             credentials: issued.credentials,
             expiration: issued.expiration,
             role_arn: Some(role.role_arn.clone()),
-            region: role.profile.region.clone(),
+            region: Some(role.profile.region.clone().unwrap_or_default()),
         },
     )
 }
@@ -241,7 +241,7 @@ fn with_code(
             credentials: issued.credentials,
             expiration: issued.expiration,
             role_arn: call.role_arn.map(str::to_string),
-            region: call.profile.region.clone(),
+            region: Some(call.profile.region.clone().unwrap_or_default()),
         },
     )
 }

@@ -93,11 +93,29 @@ impl Lines {
             .export("AWSESH_PROFILE", &session.profile)
             .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
             .set_private("_AWSESH_KEY", &creds.access_key_id)
+            .set_private("_AWSESH_REGION", &region_for_children(session))
     }
 
     pub fn finish(self) -> String {
         self.out
     }
+}
+
+/// The profile's `region`, which a hooked shell exports as `AWS_REGION` and
+/// `AWS_DEFAULT_REGION` while it holds the session: its children do not see
+/// `AWS_PROFILE` then (see docs/shell-integration.md). Recorded in the
+/// session when it was started: the hot path never reads the config. Empty
+/// when the profile has none, or one that is not a region's name.
+fn region_for_children(session: &Session) -> String {
+    session
+        .region
+        .clone()
+        .filter(|r| {
+            r.len() <= 32
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

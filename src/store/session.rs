@@ -40,9 +40,10 @@ pub struct Session {
     pub expiration: OffsetDateTime,
     /// The role assumed, for a role profile's session; None for an MFA session.
     pub role_arn: Option<String>,
-    /// The profile's `region` when the session was started: a hooked shell
-    /// exports it to its children in place of `AWS_PROFILE`, and reading it
-    /// here keeps the config out of the hot path.
+    /// The profile's `region` when the session was started (empty when it
+    /// had none): a hooked shell exports it to its children in place of
+    /// `AWS_PROFILE`, and reading it here keeps the config out of the hot
+    /// path. None for a file written before sessions recorded it.
     pub region: Option<String>,
 }
 
@@ -133,8 +134,8 @@ impl Session {
         if let (Some(role_arn), Some(map)) = (&self.role_arn, value.as_object_mut()) {
             map.insert("role_arn".into(), json!(role_arn));
         }
-        if let (Some(region), Some(map)) = (&self.region, value.as_object_mut()) {
-            map.insert("region".into(), json!(region));
+        if let Some(map) = value.as_object_mut() {
+            map.insert("region".into(), json!(self.region.as_deref().unwrap_or("")));
         }
         value.to_string()
     }
@@ -201,6 +202,18 @@ mod tests {
         assert_eq!(s.expiration_rfc3339(), "2027-01-15T08:00:00Z");
         assert_eq!(back.role_arn, None);
         assert_eq!(back.region.as_deref(), Some("eu-west-1"));
+        // A profile without a region is recorded as such (no config read
+        // later); a file from before regions were recorded says nothing.
+        let none = Session {
+            region: Some(String::new()),
+            ..s.clone()
+        };
+        let back = Session::from_file_at(none.to_file().as_bytes(), NOW).unwrap();
+        assert_eq!(back.region.as_deref(), Some(""));
+        let old = none.to_file().replace(",\"region\":\"\"", "");
+        assert!(!old.contains("region"), "{old}");
+        let back = Session::from_file_at(old.as_bytes(), NOW).unwrap();
+        assert_eq!(back.region, None);
         let role = Session {
             role_arn: Some("arn:aws:iam::1:role/r".into()),
             ..s
