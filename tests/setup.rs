@@ -57,6 +57,12 @@ fn a_first_day_from_nothing_to_a_working_shell_line() {
     pty.expect("Access key ID for profile default: ").unwrap();
     pty.send_line(&id).unwrap();
     pty.expect("Secret access key (not shown): ").unwrap();
+    // Echo is already off when the prompt shows: a secret pasted at once
+    // never appears on the screen.
+    assert!(
+        !expectrl::process::Termios::is_echo(&pty).unwrap(),
+        "echo off before the secret's prompt"
+    );
     pty.send_line(&secret).unwrap();
     // The QR code on the alternate screen; the key only when asked (`k`).
     pty.expect("Scan this QR code").unwrap();

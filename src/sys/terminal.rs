@@ -87,14 +87,16 @@ pub fn read_line(
     abandon: Option<&AtomicBool>,
 ) -> Result<String> {
     crate::sys::cancel::install();
-    write!(tty, "{prompt}")
-        .and_then(|()| tty.flush())
-        .map_err(|e| Error::io("cannot write to the terminal", e))?;
+    // Echo goes off before the prompt appears: whatever is typed or pasted
+    // as soon as the prompt shows is never echoed.
     let _guard = if echo {
         None
     } else {
         EchoOff::new(tty.as_raw_fd())
     };
+    write!(tty, "{prompt}")
+        .and_then(|()| tty.flush())
+        .map_err(|e| Error::io("cannot write to the terminal", e))?;
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     loop {
@@ -126,4 +128,81 @@ pub fn read_line(
         }
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::FromRawFd;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A fresh pseudo-terminal: (master, slave).
+    fn pty() -> (File, File) {
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty fills two new descriptors, which the Files then own.
+        unsafe {
+            let rc = libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            );
+            assert_eq!(rc, 0, "openpty");
+            (File::from_raw_fd(master), File::from_raw_fd(slave))
+        }
+    }
+
+    fn echoes(tty: &File) -> bool {
+        // SAFETY: tcgetattr into a zeroed termios, on a descriptor we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(tty.as_raw_fd(), &mut t), 0);
+            t.c_lflag & libc::ECHO != 0
+        }
+    }
+
+    #[test]
+    fn echo_is_off_before_a_secrets_prompt_appears() {
+        let (mut master, slave) = pty();
+        // A second, non-blocking handle on the terminal fills its output
+        // until nothing more fits: the prompt's write then waits for the
+        // reader, and the echo setting at that moment is what a user
+        // typing (or pasting) as soon as the prompt shows would get.
+        let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd())).unwrap();
+        let mut filler = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .unwrap();
+        while filler.write(&[b'x'; 4096]).is_ok() {}
+
+        let mut tty = slave;
+        let reader = std::thread::spawn(move || read_line(&mut tty, "Secret: ", false, None));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while echoes(&filler) {
+            assert!(
+                Instant::now() < deadline,
+                "echo was still on while the prompt waited to be shown"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+
+        let mut shown = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !shown.ends_with(b"Secret: ") {
+            let n = master.read(&mut buf).unwrap();
+            shown.extend_from_slice(&buf[..n]);
+        }
+        master.write_all(b"s3cret-typed\n").unwrap();
+        assert_eq!(reader.join().unwrap().unwrap(), "s3cret-typed");
+        assert!(echoes(&filler), "the echo is put back");
+        let n = master.read(&mut buf).unwrap();
+        let after = String::from_utf8_lossy(&buf[..n]);
+        assert!(
+            !after.contains("s3cret"),
+            "the secret was echoed: {after:?}"
+        );
+    }
 }

@@ -357,7 +357,8 @@ impl Moto {
     }
 }
 
-fn request_body(entry: &serde_json::Value) -> String {
+/// The decoded form body of a recorded request.
+pub fn request_body(entry: &serde_json::Value) -> String {
     let body = entry["body"].as_str().unwrap_or("");
     if entry["body_encoded"].as_bool().unwrap_or(false) {
         use base64::Engine;
