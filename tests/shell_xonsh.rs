@@ -102,6 +102,10 @@ impl Xonsh {
     /// Runs `cmd`: (status, output, the next prompt line).
     fn run(&mut self, cmd: &str) -> (i32, String, String) {
         self.t.send_line(cmd);
+        if cmd.starts_with("with ") {
+            // A block: an empty line ends it.
+            self.t.send_line("");
+        }
         let (out, prompt) = self.until_prompt();
         (self.status(), out, prompt)
     }
@@ -243,11 +247,21 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_prompt_shows_about_12h(&prompt);
     assert_eq!(session_token_calls(moto, &sb), 2);
 
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    sb.set_session_expiry("p-default", past);
+    // Expired in the store: hook-sync drops the keys.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    sb.set_session_expiry("p-default", now - 60);
     let prompt = a.prompt();
     assert!(prompt.starts_with("aws:expired [P]> "), "prompt {prompt:?}");
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "expired keys kept");
+    // Running out while held, the stamp unchanged: the hook's own clock.
+    sb.set_session_expiry("p-default", now + 4);
+    let prompt = a.prompt();
+    assert!(prompt.starts_with("aws:<1m [P]> "), "prompt {prompt:?}");
+    assert!(!a.var("AWS_SESSION_TOKEN").is_empty());
+    std::thread::sleep(Duration::from_secs(5));
+    let prompt = a.prompt();
+    assert!(prompt.starts_with("aws:expired [P]> "), "prompt {prompt:?}");
+    assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "keys kept past expiry");
     let (status, out, prompt) = a.aws_with_code(AWS, "300004");
     assert_eq!(status, 0, "{out}");
     assert_prompt_shows_about_12h(&prompt);
@@ -297,7 +311,7 @@ fn inline_profile_is_one_shot() {
     let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
     for cmd in [
         "$AWS_PROFILE='other' awsprobe s3 ls",
-        "with ${...}.swap(AWS_PROFILE='other'): awsprobe s3 ls",
+        "with ${...}.swap(AWS_PROFILE='other'): ![awsprobe s3 ls]",
         "awsprobe --profile other s3 ls",
         "awsprobe s3 --profile=other ls",
     ] {
