@@ -322,9 +322,13 @@ fn inline_profile_is_one_shot() {
         assert_eq!(t.var("AWS_PROFILE"), "", "{cmd}");
         assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default, "{cmd}");
     }
+    // The shell's own profile: the alias returns the command itself, with
+    // no `awsesh wrap` in between (which would set AWS_PROFILE).
     let (_, out, _) = t.run("awsprobe s3 ls");
     assert!(
-        out.contains(&format!("awsesh=default exp={default} args=s3 ls")),
+        out.contains(&format!(
+            "seen: profile=unset awsesh=default exp={default} args=s3 ls"
+        )),
         "{out}"
     );
     // The real CLI, inline: no prompt, no new session.
@@ -533,4 +537,51 @@ fn non_interactive_xonsh_is_left_alone() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// clap_complete has no xonsh generator; xonsh completes a command through
+/// bash-completion with its bash completer. With `awsesh completions bash`
+/// where bash-completion looks (here: xonsh's `$BASH_COMPLETIONS` list),
+/// xonsh's own completer offers awsesh's subcommands and flags.
+#[test]
+fn xonsh_completes_awsesh_through_its_bash_completer() {
+    const LOADER: &str = "/usr/share/bash-completion/bash_completion";
+    if support::which("xonsh").is_none() {
+        support::missing("xonsh");
+        return;
+    }
+    if !std::path::Path::new(LOADER).exists() {
+        support::missing("bash-completion");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("awsesh");
+    let out = Command::new(BIN)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    fs::write(&script, out.stdout).unwrap();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let code = format!(
+        "from xonsh.completers.bash_completion import bash_completions as bc\n\
+         for line in ['awsesh lo', 'awsesh login --pro']:\n    \
+         prefix = line.split(' ')[-1]\n    \
+         got, _ = bc(prefix, line, len(line) - len(prefix), len(line), env=__xonsh__.env.detype(), paths=[{LOADER:?}, {:?}])\n    \
+         print('got', line, sorted(got))\n",
+        script.display().to_string()
+    );
+    let out = Command::new("xonsh")
+        .args(["--no-rc", "-c", &code])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("got awsesh lo ['login', 'logout']"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("'--profile"), "{text}");
 }
