@@ -66,6 +66,7 @@ def _awsesh_load():
         state.vars = {}
         state.segment = ''
         state.hook = None
+        state.aside = False
         sys.modules['_awsesh_xonsh'] = state
 
     def profile_here():
@@ -103,11 +104,44 @@ def _awsesh_load():
                         target_env.pop(name, None)
                         target_vars.pop(name, None)
 
+    def load(text):
+        # awsesh's session for this shell: what it exports is now claimed.
+        apply(text, env, state.vars)
+        state.aside = False
+
     def unexport():
         # Keys exported by hand (no AWSESH_PROFILE) stay.
         if 'AWSESH_PROFILE' in env:
             for name in exported:
                 env.pop(name, None)
+        state.vars.pop('_AWSESH_KEY', None)
+
+    def keys_changed():
+        """Compares what is exported with what awsesh exported. True when
+        the session must be loaded again: its keys were unset by hand (or
+        some of them were), or keys set by hand were unset again. Keys
+        replaced by hand with others are left alone, and the shell stops
+        claiming them: $AWSESH_PROFILE and the expiry go, the segment is
+        empty."""
+        key = state.vars.get('_AWSESH_KEY')
+        have = env.get('AWS_ACCESS_KEY_ID')
+        if key:
+            if not have:
+                return True
+            if have != key:
+                env.pop('AWSESH_PROFILE', None)
+                env.pop('AWS_CREDENTIAL_EXPIRATION', None)
+                state.vars.pop('_AWSESH_KEY', None)
+                state.aside = True
+                return False
+            if not (env.get('AWS_SECRET_ACCESS_KEY') and env.get('AWS_SESSION_TOKEN')
+                    and env.get('AWSESH_PROFILE')):
+                return True
+            state.aside = False
+        elif state.aside and not have:
+            state.aside = False
+            return True
+        return False
 
     def run_awsesh(args, extra_env=None, timeout=None):
         """awsesh's status and output; the MFA prompt goes to the terminal.
@@ -147,8 +181,9 @@ def _awsesh_load():
             apply(out, env, state.vars)
         else:
             unexport()
-            state.vars.pop('_AWSESH_EXP', None)
-            state.vars.pop('_AWSESH_STAMP', None)
+            for name in ('_AWSESH_EXP', '_AWSESH_STAMP', '_AWSESH_REGION'):
+                state.vars.pop(name, None)
+        state.aside = False
         # Even when awsesh failed: do not retry at every prompt.
         state.vars['_AWSESH_FOR'] = profile
 
@@ -184,7 +219,7 @@ def _awsesh_load():
         shell holds no session of `profile`. Expired keys are unset here:
         nothing can use them any more."""
         exp = state.vars.get('_AWSESH_EXP', '')
-        if not stamp_ok.match(exp) or state.vars.get('_AWSESH_FOR') != profile:
+        if not stamp_ok.match(exp) or state.vars.get('_AWSESH_FOR') != profile or state.aside:
             return ''
         left = int(exp) - int(time.time())
         if left <= 0:
@@ -198,10 +233,15 @@ def _awsesh_load():
     def hook(**_):
         profile = profile_here()
         stamp = read_stamp(state.vars.get('_AWSESH_STAMP'))
-        if profile != state.vars.get('_AWSESH_FOR') or stamp != state.vars.get('_AWSESH_EXP', ''):
+        if profile != state.vars.get('_AWSESH_FOR') or keys_changed():
+            sync(profile)
+        elif not state.aside and stamp != state.vars.get('_AWSESH_EXP', ''):
             sync(profile)
         state.segment = segment(profile)
-        env['AWSESH_PROMPT_SEGMENT'] = state.segment
+        # Set only when it changed: each assignment to $ENV runs xonsh's
+        # change events and validators, most of this hook's cost otherwise.
+        if env.get('AWSESH_PROMPT_SEGMENT') != state.segment:
+            env['AWSESH_PROMPT_SEGMENT'] = state.segment
 
     def prompt_field():
         # Read at each prompt from the state module: a second load's hook
@@ -232,6 +272,8 @@ def _awsesh_load():
             limit is not None
             and env.get('AWSESH_PROFILE') == profile
             and state.vars.get('_AWSESH_FOR') == profile
+            and bool(env.get('AWS_ACCESS_KEY_ID'))
+            and env.get('AWS_ACCESS_KEY_ID') == state.vars.get('_AWSESH_KEY')
             and bool(stamp_ok.match(exp))
             and int(exp) - int(time.time()) > limit
         )
@@ -341,7 +383,7 @@ def _awsesh_load():
                 return as_typed(args)
             if status != 0:
                 return exit_with(status)
-            apply(out, XSH.env, state.vars)
+            load(out)
         # (--profile goes: the AWS CLI ignores credentials in the
         # environment when it is given one.)
         return [awsesh_cmd] + rest
@@ -405,7 +447,7 @@ def _awsesh_load():
         status, out = run_awsesh(args + ['--shell', 'xonsh'])
         if status != 0:
             return exit_with(status)
-        apply(out, XSH.env, state.vars)
+        load(out)
         return exit_with(0)
 
     awsesh_alias.return_what = 'command'

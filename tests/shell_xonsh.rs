@@ -269,6 +269,53 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(long_term_identity_calls(moto, &sb), 0);
 }
 
+/// The hook checks what is exported, not only its own record: keys unset by
+/// hand are exported again at the next prompt; keys replaced by hand stay,
+/// the segment goes and `aws` uses them as they are; once those are unset
+/// the session comes back.
+#[test]
+fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
+    let Some(moto) = setup() else { return };
+    let sb = Sandbox::new(moto);
+    login(&sb, "300011");
+    write_rc(&sb, "", 1, "");
+    let mut a = Xonsh::start(&sb, &[]);
+    assert_prompt_shows_about_12h(&a.prompt());
+    let key = a.var("AWS_ACCESS_KEY_ID");
+    assert!(!key.is_empty());
+
+    a.run("del $AWS_ACCESS_KEY_ID; del $AWS_SECRET_ACCESS_KEY");
+    assert_prompt_shows_about_12h(&a.prompt());
+    assert_eq!(
+        a.var("AWS_ACCESS_KEY_ID"),
+        key,
+        "unset keys not exported again"
+    );
+    assert!(!a.var("AWS_SECRET_ACCESS_KEY").is_empty());
+    let (status, out, _) = a.run(AWS);
+    assert_eq!(status, 0, "aws after the keys came back:\n{out}");
+
+    a.run("$AWS_ACCESS_KEY_ID = 'AKIAHANDSET000000000'");
+    assert_eq!(a.prompt(), PROMPT_END, "segment kept over keys set by hand");
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+    assert_eq!(a.var("AWSESH_PROFILE"), "", "hand-set keys still claimed");
+    // Another shell's login does not overwrite them either.
+    let (status, _, err) = sb.run(&["login", "--force", "--token-code", "300012"]);
+    assert_eq!(status, 0, "login --force: {err}");
+    a.prompt();
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+
+    a.run("del $AWS_ACCESS_KEY_ID");
+    assert_prompt_shows_about_12h(&a.prompt());
+    let again = a.var("AWS_ACCESS_KEY_ID");
+    assert!(
+        !again.is_empty() && again != "AKIAHANDSET000000000",
+        "{again:?}"
+    );
+    assert_eq!(a.var("AWSESH_PROFILE"), "default");
+    assert_eq!(session_token_calls(moto, &sb), 2);
+}
+
 /// `$AWS_PROFILE='other' aws …`, `with ${...}.swap(AWS_PROFILE='other'):`
 /// and `aws --profile other …` give that command `other`'s session; the
 /// shell keeps `default`'s. Switching `$AWS_PROFILE` for good is followed
