@@ -431,7 +431,7 @@ fn hostile_profile_name_executes_nothing() {
         "awsesh login --profile @($HOSTILE) --token-code 300008".to_string(),
         "$AWS_PROFILE = $HOSTILE".to_string(),
         String::new(),
-        format!("{AWS}"),
+        AWS.to_string(),
     ] {
         let (_, out, _) = t.run(&cmd);
         assert!(!canary.exists(), "{cmd} ran code:\n{out}");
