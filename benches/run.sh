@@ -257,7 +257,7 @@ fi
 
 # --- per prompt, and the wrapper ---------------------------------------------------------
 if want shell; then
-    say "per prompt and per wrapped call, bash zsh fish"
+    say "per prompt and per wrapped call, bash zsh fish (and xonsh's prompt)"
     shell_env=(N="$(pick 5000 2000)" N_FISH="$(pick 500 200)" N_FORKING="$(pick 100 40)" ROUNDS="$(pick 5 3)")
     eval "$login"
     env "${shell_env[@]}" bash "$root/benches/shell.sh" >"$work/shell-cached.tsv"
@@ -282,6 +282,13 @@ if want shell; then
         w="$(get "$cached" wrap_ns "$sh" awsesh)/$(get "$cached" wrap_forks "$sh" awsesh)"
         d="$(get "$cached" wrap_ns "$sh" direct)/0"
         row "aws wrapper, fresh session, $sh" "$w" "the command called directly" "$d" "wrap"
+    done
+    # xonsh: its hook timed inside xonsh (no direnv hook to compare with).
+    for state in cached none expired; do
+        f=$work/shell-$state.tsv
+        [[ -n $(get "$f" prompt_ns xonsh awsesh) ]] || continue
+        a="$(get "$f" prompt_ns xonsh awsesh)/$(get "$f" prompt_forks xonsh awsesh)"
+        row "per prompt, xonsh, session $state" "$a" "a no-op Python function" "n/a:subtracted" "prompt:100000"
     done
 fi
 

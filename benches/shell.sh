@@ -25,6 +25,13 @@
 # posix` adds; tcsh's is the `_awsesh_hook` alias that `precmd` runs. Their
 # lines name the shell `dash` and `tcsh`, tool `awsesh`.
 #
+# xonsh has a clock (Python's time.perf_counter_ns): its hook — the
+# on_pre_prompt_format handler `awsesh init xonsh` registers — is timed inside
+# xonsh against a no-op Python function, N_XONSH calls, and its forks counted
+# with strace like bash's (101 calls minus 1). The script is loaded with
+# $XONSH_INTERACTIVE set, as in an interactive xonsh. Lines name the shell
+# `xonsh`, tool `awsesh`.
+#
 #   BIN=target/release/awsesh N=20000 ROUNDS=5 TOOLS="awsesh bare direnv" bash benches/shell.sh
 set -euo pipefail
 BIN=${BIN:?path to awsesh}
@@ -297,6 +304,37 @@ if [[ " $TOOLS " == *" awsesh "* ]]; then
         fi
     done
     rm -f "$TCSH_INIT"
+fi
+
+# xonsh: the hook, timed by Python's clock inside xonsh, and its forks.
+N_XONSH=${N_XONSH:-5000}
+xonsh_script() { # n (loops of N calls, ROUNDS of them) | forks (the hook N times)
+    printf '%s\n' '$XONSH_INTERACTIVE = True' \
+        "execx(\$(\$BIN init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')" \
+        'import sys, time' 'hook = sys.modules["_awsesh_xonsh"].hook' \
+        'def noop(**kw): return None' 'hook()'
+    if [[ $1 == ns ]]; then
+        printf '%s\n' "for r in range($ROUNDS):" \
+            '    t0 = time.perf_counter_ns()' "    for i in range($N_XONSH): noop()" \
+            '    t1 = time.perf_counter_ns()' "    for i in range($N_XONSH): hook()" \
+            '    t2 = time.perf_counter_ns()' \
+            "    print(((t2 - t1) - (t1 - t0)) // $N_XONSH)"
+    else
+        printf '%s\n' "for i in range($2): hook()"
+    fi
+}
+if [[ " $TOOLS " == *" awsesh "* ]] && command -v xonsh >/dev/null; then
+    dir=$(mktemp -d)
+    xonsh_script ns >"$dir/ns.xsh"
+    printf 'prompt_ns\txonsh\tawsesh\t%s\n' "$(xonsh --no-rc "$dir/ns.xsh" 2>/dev/null | median)"
+    if command -v strace >/dev/null; then
+        xonsh_script forks 1 >"$dir/one.xsh"
+        xonsh_script forks 101 >"$dir/many.xsh"
+        one=$(count_forks xonsh --no-rc "$dir/one.xsh" </dev/null)
+        many=$(count_forks xonsh --no-rc "$dir/many.xsh" </dev/null)
+        printf 'prompt_forks\txonsh\tawsesh\t%s\n' "$(awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }')"
+    fi
+    rm -rf "$dir"
 fi
 
 shells=(bash)

@@ -56,6 +56,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "fish" => Some(Shell::Fish),
         "posix" | "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
+        "xonsh" => Some(Shell::Xonsh),
         _ => None,
     }
 }
@@ -179,6 +180,10 @@ fn check_shell(report: &mut Report) {
                 Shell::Tcsh => (
                     "the prompt hook is no longer in the precmd alias (set again after the init line)",
                     "move the init line below the line that sets `alias precmd`",
+                ),
+                Shell::Xonsh => (
+                    "the prompt hook is no longer an on_pre_prompt handler (removed after the init line)",
+                    "move the `execx($(awsesh init xonsh), ...)` line to the end of ~/.xonshrc",
                 ),
                 // The POSIX script has no hook to lose (it never says `no`).
                 Shell::Posix => (

@@ -319,7 +319,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 5] {
+fn shell_lines() -> [ShellLine; 6] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -346,6 +346,12 @@ fn shell_lines() -> [ShellLine; 5] {
             shell: Shell::Tcsh,
             names: &["tcsh"],
             rc: home().join(".tcshrc"),
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Xonsh,
+            names: &["xonsh"],
+            rc: home().join(".xonshrc"),
             unread: None,
         },
         ShellLine {

@@ -4,6 +4,8 @@
 //! parses, so builtins are called as `\builtin NAME`, which neither an alias
 //! nor a function of that name can take over.
 
+use serde_json::json;
+
 use super::Shell;
 use crate::shell::quote;
 use crate::store::session::Session;
@@ -36,6 +38,7 @@ impl Lines {
     }
 
     pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let raw = value;
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh => self
@@ -49,12 +52,14 @@ impl Lines {
             // tcsh has no way around an alias of a builtin: quoted, the
             // name is looked up as a program.
             Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
+            Shell::Xonsh => self.push_json(json!(["export", name, raw])),
         }
         self
     }
 
     /// A global shell variable that is not exported to children.
     pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let raw = value;
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh | Shell::Posix => {
@@ -62,6 +67,7 @@ impl Lines {
             }
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
             Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
+            Shell::Xonsh => self.push_json(json!(["set", name, raw])),
         }
         self
     }
@@ -80,6 +86,7 @@ impl Lines {
             Shell::Tcsh => self
                 .out
                 .push_str(&format!("unsetenv {list};\nunset {list};\n")),
+            Shell::Xonsh => self.push_json(json!(["unset", names])),
         }
         self
     }
@@ -94,6 +101,13 @@ impl Lines {
             .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
             .set_private("_AWSESH_KEY", &creds.access_key_id)
             .set_private("_AWSESH_REGION", &region_for_children(session))
+    }
+
+    /// xonsh is given data, not code: one JSON array a line, which its
+    /// script parses with the json module and applies by name.
+    fn push_json(&mut self, line: serde_json::Value) {
+        self.out.push_str(&line.to_string());
+        self.out.push('\n');
     }
 
     pub fn finish(self) -> String {
@@ -158,6 +172,19 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "setenv AWSESH_PROFILE 'a\\!b';\nset _AWSESH_EXP = '1';\nunsetenv AWS_ACCESS_KEY_ID _AWSESH_EXP;\nunset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn xonsh_lines_are_json_data() {
+        let mut lines = Lines::new(Shell::Xonsh);
+        lines
+            .export("AWSESH_PROFILE", "a'b\"$(id)\n")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "[\"export\",\"AWSESH_PROFILE\",\"a'b\\\"$(id)\\n\"]\n[\"set\",\"_AWSESH_EXP\",\"1\"]\n[\"unset\",[\"AWS_ACCESS_KEY_ID\",\"_AWSESH_EXP\"]]\n"
         );
     }
 

@@ -10,6 +10,7 @@ const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
 const POSIX: &str = include_str!("../../shell/awsesh.sh");
 const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
+const XONSH: &str = include_str!("../../shell/awsesh.xsh");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -29,6 +30,7 @@ fn template(shell: Shell) -> &'static str {
         Shell::Fish => FISH,
         Shell::Posix => POSIX,
         Shell::Tcsh => TCSH,
+        Shell::Xonsh => XONSH,
     }
 }
 
@@ -59,6 +61,10 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
         Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
         Shell::Tcsh => ("eval \"`awsesh init tcsh`\"", "~/.tcshrc"),
+        Shell::Xonsh => (
+            "execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')",
+            "~/.xonshrc",
+        ),
     }
 }
 
@@ -81,6 +87,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Fish => "fish",
         Shell::Posix => "posix",
         Shell::Tcsh => "tcsh",
+        Shell::Xonsh => "xonsh",
     }
 }
 
@@ -105,12 +112,13 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 5] = [
+    const SHELLS: [Shell; 6] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::Posix,
         Shell::Tcsh,
+        Shell::Xonsh,
     ];
 
     #[test]
@@ -157,6 +165,11 @@ mod tests {
             tcsh.lines().all(|l| l.ends_with(';')),
             "a tcsh line without `;`:\n{tcsh}"
         );
+        let xonsh = render(Shell::Xonsh, &opts(exe, "aws", true));
+        assert!(
+            xonsh.contains(r"_bin = '/opt/it\'s $(here)\\bin/awsesh'"),
+            "{xonsh}"
+        );
     }
 
     #[test]
@@ -171,6 +184,9 @@ mod tests {
         assert!(fish.contains("function my-aws --wraps my-aws "));
         let posix = render(Shell::Posix, &opts("awsesh", "aws2", false));
         assert!(posix.contains("_awsesh_cmd=aws2\n"));
+        let xonsh = render(Shell::Xonsh, &opts("awsesh", "my-aws", false));
+        assert!(xonsh.contains("_cmd = 'my-aws'\n"), "{xonsh}");
+        assert!(xonsh.contains("_prompt = 0\n"), "{xonsh}");
         assert!(posix.contains("_awsesh_prompt=0\n"));
     }
 

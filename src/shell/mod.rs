@@ -18,6 +18,8 @@ pub enum Shell {
     #[value(alias = "sh")]
     Posix,
     Tcsh,
+    /// xonsh: the script is Python; awsesh's output to it is JSON data.
+    Xonsh,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -29,6 +31,7 @@ pub enum OutputFormat {
     #[value(alias = "sh")]
     Posix,
     Tcsh,
+    Xonsh,
     Json,
 }
 
@@ -41,6 +44,7 @@ impl OutputFormat {
             OutputFormat::Fish => Some(Shell::Fish),
             OutputFormat::Posix => Some(Shell::Posix),
             OutputFormat::Tcsh => Some(Shell::Tcsh),
+            OutputFormat::Xonsh => Some(Shell::Xonsh),
             OutputFormat::Json => None,
         }
     }

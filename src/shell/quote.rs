@@ -40,11 +40,36 @@ pub fn tcsh(value: &str) -> String {
     out
 }
 
+/// A Python string literal for the xonsh script: single-quoted, with `\`
+/// and `'` escaped and every character outside printable ASCII written as a
+/// `\xNN`, `\uNNNN` or `\UNNNNNNNN` escape, so that the literal is one
+/// line of plain ASCII whatever the value holds. A plain (not f-, p- or
+/// raw) string: xonsh expands nothing inside it.
+pub fn xonsh(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
         Shell::Tcsh => tcsh(value),
+        Shell::Xonsh => xonsh(value),
     }
 }
 
@@ -65,6 +90,15 @@ mod tests {
         assert_eq!(tcsh("x!y"), r"'x\!y'");
         assert_eq!(tcsh("a\nb"), "'a\\\nb'");
         assert_eq!(tcsh(r"$x`y`\"), r"'$x`y`\'");
+    }
+
+    #[test]
+    fn xonsh_is_a_plain_ascii_python_literal() {
+        assert_eq!(xonsh("a'b"), r"'a\'b'");
+        assert_eq!(xonsh(r"x\"), r"'x\\'");
+        assert_eq!(xonsh("$(id)`id`{x}"), "'$(id)`id`{x}'");
+        assert_eq!(xonsh("a\nb\u{7f}"), r"'a\x0ab\x7f'");
+        assert_eq!(xonsh("é€😀"), r"'\xe9\u20ac\U0001f600'");
     }
 
     #[test]

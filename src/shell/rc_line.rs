@@ -17,6 +17,14 @@ pub fn loads_awsesh(shell: Shell, text: &str) -> bool {
         if line.is_empty() {
             continue;
         }
+        if shell == Shell::Xonsh {
+            // Python: a block is its indented lines, so the top level is
+            // an unindented line.
+            if !raw.starts_with(char::is_whitespace) && is_init_line(shell, line) {
+                return true;
+            }
+            continue;
+        }
         if depth == 0 && is_init_line(shell, line) {
             return true;
         }
@@ -101,6 +109,16 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
         Shell::Tcsh => line
             .strip_prefix("eval \"`")
             .and_then(|rest| rest.strip_suffix("`\"")),
+        Shell::Xonsh => line
+            .strip_prefix("execx($(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|rest| rest.split_once("),"))
+            .filter(|(_, args)| {
+                let args: String = args.split_whitespace().collect();
+                args.starts_with("'exec',__xonsh__.ctx")
+                    || args.starts_with("\"exec\",__xonsh__.ctx")
+            })
+            .map(|(inner, _)| inner),
     };
     inner.is_some_and(|inner| runs_init(inner.trim(), name))
 }
@@ -163,6 +181,14 @@ mod tests {
             ),
             (Shell::Posix, "eval \"$(awsesh init posix)\"\n"),
             (Shell::Tcsh, "eval \"`awsesh init tcsh`\"\n"),
+            (
+                Shell::Xonsh,
+                "$PROMPT = '> '\nexecx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')\n",
+            ),
+            (
+                Shell::Xonsh,
+                "execx($(/opt/bin/awsesh init xonsh --no-prompt),'exec',__xonsh__.ctx)  # mine\n",
+            ),
         ] {
             assert!(loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }
@@ -209,6 +235,19 @@ mod tests {
             (Shell::Bash, "eval \"$(notawsesh init bash)\"\n"),
             (Shell::Bash, "eval \"$(awsesh init bash; rm -rf x)\"\n"),
             (Shell::Bash, "eval \"$(awsesh env)\"\n"),
+            (
+                Shell::Xonsh,
+                "if False:\n    execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')\n",
+            ),
+            (
+                Shell::Xonsh,
+                "# execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')\n",
+            ),
+            (
+                Shell::Xonsh,
+                "execx($(awsesh init bash), 'exec', __xonsh__.ctx, filename='awsesh')\n",
+            ),
+            (Shell::Xonsh, "eval \"$(awsesh init xonsh)\"\n"),
         ] {
             assert!(!loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }

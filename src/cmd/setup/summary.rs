@@ -48,6 +48,8 @@ fn select_profile(shell: Shell, profile: &str) -> String {
         Shell::Fish => format!("set -gx AWS_PROFILE {value}"),
         Shell::Tcsh => format!("setenv AWS_PROFILE {value}"),
         Shell::Bash | Shell::Zsh | Shell::Posix => format!("export AWS_PROFILE={value}"),
+        // A Python expression: even a plain name needs its quotes.
+        Shell::Xonsh => format!("$AWS_PROFILE = {}", quote::xonsh(profile)),
     }
 }
 
