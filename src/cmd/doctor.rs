@@ -49,6 +49,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "fish" => Some(Shell::Fish),
         "posix" | "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
+        "elvish" => Some(Shell::Elvish),
         _ => None,
     }
 }
@@ -169,6 +170,10 @@ fn check_shell(report: &mut Report) {
                 Shell::Tcsh => (
                     "the prompt hook is no longer in the precmd alias (set again after the init line)",
                     "move the init line below the line that sets `alias precmd`",
+                ),
+                Shell::Elvish => (
+                    "the prompt hook is no longer in edit:before-readline (set again after the init line)",
+                    "move `eval (awsesh init elvish | slurp)` below the line that sets edit:before-readline, or append to it instead of replacing it",
                 ),
                 // The POSIX script has no hook to lose (it never says `no`).
                 Shell::Posix => (

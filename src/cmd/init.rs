@@ -84,6 +84,7 @@ fn evaluating_shell() -> Option<Shell> {
         // as they may run any of them).
         "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
+        "elvish" => Some(Shell::Elvish),
         _ => None,
     }
 }

@@ -180,7 +180,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 5] {
+fn shell_lines() -> [ShellLine; 6] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -207,6 +207,14 @@ fn shell_lines() -> [ShellLine; 5] {
             shell: Shell::Tcsh,
             names: &["tcsh"],
             rc: home().join(".tcshrc"),
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Elvish,
+            names: &["elvish"],
+            rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
+                .join("elvish")
+                .join("rc.elv"),
             unread: None,
         },
         ShellLine {

@@ -2,7 +2,10 @@
 //! hook's private variables. Variable names come from a fixed list; every
 //! value goes through `quote`. bash and zsh expand aliases in what `eval`
 //! parses, so builtins are called as `\builtin NAME`, which neither an alias
-//! nor a function of that name can take over.
+//! nor a function of that name can take over. elvish is given data instead
+//! of code: one JSON array a line (`["export", NAME, VALUE]`, `["private",
+//! NAME, VALUE]`, `["unset", NAME]`), which its script reads with
+//! `from-json` and applies to the names it knows.
 
 use super::Shell;
 use crate::shell::quote;
@@ -31,6 +34,7 @@ impl Lines {
     }
 
     pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let raw = value;
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh => self
@@ -44,12 +48,14 @@ impl Lines {
             // tcsh has no way around an alias of a builtin: quoted, the
             // name is looked up as a program.
             Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
+            Shell::Elvish => self.json(&["export", name, raw]),
         }
         self
     }
 
     /// A global shell variable that is not exported to children.
     pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let raw = value;
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh | Shell::Posix => {
@@ -57,6 +63,7 @@ impl Lines {
             }
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
             Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
+            Shell::Elvish => self.json(&["private", name, raw]),
         }
         self
     }
@@ -75,8 +82,21 @@ impl Lines {
             Shell::Tcsh => self
                 .out
                 .push_str(&format!("unsetenv {list};\nunset {list};\n")),
+            Shell::Elvish => {
+                for name in names {
+                    self.json(&["unset", name]);
+                }
+            }
         }
         self
+    }
+
+    /// One JSON array on a line of its own (elvish).
+    fn json(&mut self, items: &[&str]) {
+        // Serialising a list of strings cannot fail.
+        self.out
+            .push_str(&serde_json::to_string(items).unwrap_or_default());
+        self.out.push('\n');
     }
 
     pub fn session(&mut self, session: &Session) -> &mut Self {
@@ -134,6 +154,29 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "setenv AWSESH_PROFILE 'a\\!b';\nset _AWSESH_EXP = '1';\nunsetenv AWS_ACCESS_KEY_ID _AWSESH_EXP;\nunset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn elvish_lines_are_json_data() {
+        let mut lines = Lines::new(Shell::Elvish);
+        lines
+            .export("AWSESH_PROFILE", "a'b\"$(x)\n")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        let text = lines.finish();
+        let ops: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                vec!["export", "AWSESH_PROFILE", "a'b\"$(x)\n"],
+                vec!["private", "_AWSESH_EXP", "1"],
+                vec!["unset", "AWS_ACCESS_KEY_ID"],
+                vec!["unset", "_AWSESH_EXP"],
+            ]
         );
     }
 

@@ -10,6 +10,20 @@ const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
 const POSIX: &str = include_str!("../../shell/awsesh.sh");
 const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
+const ELVISH: &str = include_str!("../../shell/awsesh.elv");
+
+/// What `awsesh init elvish` prints around the script, which it holds as one
+/// quoted string: evaluated with `&ns=(ns [&])`, the script sees none of the
+/// user's definitions (a `fn echo` in rc.elv does not reach it), and it is
+/// compiled only where the line editor exists (an interactive shell): the
+/// line in a script run by `elvish file.elv` does nothing.
+const ELVISH_LOADER: &str = "\
+# awsesh shell integration for elvish. Load it from ~/.config/elvish/rc.elv with:
+#     eval (awsesh init elvish | slurp)
+try { eval &ns=(ns [&]) 'nop $edit:before-readline' } catch _ { } else {
+  eval &ns=(ns [&]) @SCRIPT@
+}
+";
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -29,6 +43,7 @@ fn template(shell: Shell) -> &'static str {
         Shell::Fish => FISH,
         Shell::Posix => POSIX,
         Shell::Tcsh => TCSH,
+        Shell::Elvish => ELVISH,
     }
 }
 
@@ -46,9 +61,14 @@ pub fn render(shell: Shell, opts: &InitOptions) -> String {
     } else {
         template(shell).to_string()
     };
-    text.replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
+    let script = text
+        .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
         .replace("@CMD@", &opts.cmd)
-        .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
+        .replace("@PROMPT@", if opts.prompt { "1" } else { "0" });
+    if shell == Shell::Elvish {
+        return ELVISH_LOADER.replace("@SCRIPT@", &quote::elvish(&script));
+    }
+    script
 }
 
 /// The line that loads the integration in `shell`, and the file it goes in.
@@ -59,6 +79,10 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
         Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
         Shell::Tcsh => ("eval \"`awsesh init tcsh`\"", "~/.tcshrc"),
+        Shell::Elvish => (
+            "eval (awsesh init elvish | slurp)",
+            "~/.config/elvish/rc.elv",
+        ),
     }
 }
 
@@ -81,6 +105,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Fish => "fish",
         Shell::Posix => "posix",
         Shell::Tcsh => "tcsh",
+        Shell::Elvish => "elvish",
     }
 }
 
@@ -105,12 +130,13 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 5] = [
+    const SHELLS: [Shell; 6] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::Posix,
         Shell::Tcsh,
+        Shell::Elvish,
     ];
 
     #[test]
@@ -157,6 +183,24 @@ mod tests {
             tcsh.lines().all(|l| l.ends_with(';')),
             "a tcsh line without `;`:\n{tcsh}"
         );
+    }
+
+    /// The script is one elvish string: the binary's path quoted inside it,
+    /// then the whole text quoted again, so a `'` in the path is doubled twice.
+    #[test]
+    fn elvish_script_is_one_quoted_string() {
+        let out = render(Shell::Elvish, &opts("/opt/it's $(x)/awsesh", "aws", true));
+        assert!(
+            out.contains("var bin = '''/opt/it''''s $(x)/awsesh'''"),
+            "{out}"
+        );
+        let body = out
+            .split_once("eval &ns=(ns [&]) '")
+            .and_then(|(_, rest)| rest.split_once("eval &ns=(ns [&]) '"))
+            .map(|(_, rest)| rest.trim_end().strip_suffix("'\n}").unwrap_or(rest))
+            .unwrap();
+        // Inside the quoted script, every `'` comes in pairs.
+        assert!(!body.replace("''", "").contains('\''), "{body}");
     }
 
     #[test]

@@ -40,11 +40,18 @@ pub fn tcsh(value: &str) -> String {
     out
 }
 
+/// elvish single quotes: nothing is special inside but `'`, written twice.
+/// A newline stands for itself.
+pub fn elvish(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
         Shell::Tcsh => tcsh(value),
+        Shell::Elvish => elvish(value),
     }
 }
 
@@ -65,6 +72,15 @@ mod tests {
         assert_eq!(tcsh("x!y"), r"'x\!y'");
         assert_eq!(tcsh("a\nb"), "'a\\\nb'");
         assert_eq!(tcsh(r"$x`y`\"), r"'$x`y`\'");
+    }
+
+    #[test]
+    fn elvish_doubles_single_quotes_only() {
+        assert_eq!(elvish("a'b"), "'a''b'");
+        assert_eq!(elvish("''"), "''''''");
+        assert_eq!(elvish(r"$x`y`\(z)"), r"'$x`y`\(z)'");
+        assert_eq!(elvish("a\nb"), "'a\nb'");
+        assert_eq!(elvish(""), "''");
     }
 
     #[test]
