@@ -191,7 +191,7 @@ mod tests {
     fn elvish_script_is_one_quoted_string() {
         let out = render(Shell::Elvish, &opts("/opt/it's $(x)/awsesh", "aws", true));
         assert!(
-            out.contains("var bin = '''/opt/it''''s $(x)/awsesh'''"),
+            out.contains("var bin = ''/opt/it''''s $(x)/awsesh''"),
             "{out}"
         );
         let body = out
