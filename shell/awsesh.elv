@@ -38,11 +38,16 @@ var show-prompt = (eq '@PROMPT@' '1')
 var exported = [AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE]
 
 # The hook's state: the profile last synced ($nil: none yet), the session's
-# expiry in epoch seconds, the stamp file to poll, the epoch at boot (from
-# awsesh's clock), and the segment.
+# expiry in epoch seconds, the stamp file to poll, the access key id awsesh
+# exported last (_AWSESH_KEY), whether this shell stands aside for keys
+# replaced by hand, the epoch at boot (from awsesh's clock), and the segment.
+# (_AWSESH_REGION, the region bash, zsh and fish export in place of an
+# unexported AWS_PROFILE, has no use here: elvish exports every variable.)
 var held-for = $nil
 var exp = ''
 var stamp = ''
+var key = ''
+var aside = $false
 var boot = $nil
 var segment = ''
 # AWSESH_REFRESH_MARGIN as last read, and its value in seconds ($nil: one
@@ -94,6 +99,53 @@ fn unexport {
       unset-env $name
     }
   }
+  set key = ''
+}
+
+# $E:NAME, or '' when unset.
+fn env-of {|name|
+  if (has-env $name) {
+    get-env $name
+  } else {
+    put ''
+  }
+}
+
+# Whether the exported keys are the ones awsesh exported last, whole.
+fn holds {
+  and (has-env AWSESH_PROFILE) (not-eq $key '') (eq (env-of AWS_ACCESS_KEY_ID) $key) ^
+    (not-eq (env-of AWS_SECRET_ACCESS_KEY) '') (not-eq (env-of AWS_SESSION_TOKEN) '')
+}
+
+# Compares what is exported with what awsesh exported, at each prompt:
+# $true when the session must be loaded again — its keys were unset by hand
+# (or some of them were), or keys set by hand were unset again. Keys
+# replaced by hand with others are left alone, and the shell stops claiming
+# them: AWSESH_PROFILE and the expiry go, the segment is empty. Builtins
+# only.
+fn keys-changed {
+  var now-key = (env-of AWS_ACCESS_KEY_ID)
+  if (not-eq $key '') {
+    if (eq $now-key '') {
+      put $true
+      return
+    } elif (not-eq $now-key $key) {
+      unset-env AWSESH_PROFILE
+      unset-env AWS_CREDENTIAL_EXPIRATION
+      set key = ''
+      set aside = $true
+    } elif (or (eq (env-of AWS_SECRET_ACCESS_KEY) '') (eq (env-of AWS_SESSION_TOKEN) '') (not (has-env AWSESH_PROFILE))) {
+      put $true
+      return
+    } else {
+      set aside = $false
+    }
+  } elif (and $aside (eq $now-key '')) {
+    set aside = $false
+    put $true
+    return
+  }
+  put $false
 }
 
 fn forget {
@@ -108,6 +160,8 @@ fn set-private {|name value|
     set exp = $value
   } elif (eq $name _AWSESH_STAMP) {
     set stamp = $value
+  } elif (eq $name _AWSESH_KEY) {
+    set key = $value
   } elif (eq $name _AWSESH_FOR) {
     set held-for = $value
   } elif (and (eq $name _AWSESH_NOW) (re:match '^[0-9]{1,18}$' $value)) {
@@ -120,8 +174,10 @@ fn set-private {|name value|
 
 # Applies awsesh's lines: `["export", NAME, VALUE]` for the names awsesh
 # exports, `["private", NAME, VALUE]`, `["unset", NAME]`. Anything else is
-# ignored.
+# ignored. What awsesh exported is this shell's again: it stands aside no
+# more.
 fn apply {|text|
+  set aside = $false
   print $text | from-json | each {|op|
     if (not-eq (kind-of $op) list) {
       continue
@@ -162,6 +218,7 @@ fn sync {|profile|
   } catch _ {
     set out = ''
   }
+  set aside = $false
   if (eq $out '') {
     forget
   } else {
@@ -180,7 +237,7 @@ fn sync {|profile|
 # unset here: nothing can use them any more.
 fn make-segment {|profile|
   set segment = ''
-  if (or (not-eq $held-for $profile) (not (re:match '^[0-9]{1,18}$' $exp))) {
+  if (or $aside (not-eq $held-for $profile) (not (re:match '^[0-9]{1,18}$' $exp))) {
     return
   }
   var t = (now)
@@ -217,7 +274,9 @@ fn hook {
   var profile = (current-profile)
   if (not-eq $profile $held-for) {
     sync $profile
-  } else {
+  } elif (keys-changed) {
+    sync $profile
+  } elif (not $aside) {
     var seen = ''
     if (and (not-eq $stamp '') (path:is-regular $stamp)) {
       try {
@@ -269,7 +328,8 @@ fn fresh {|profile|
   if (not-eq $text $margin-text) {
     read-margin $text
   }
-  if (or (eq $margin $nil) (not (has-env AWSESH_PROFILE)) (not-eq (get-env AWSESH_PROFILE) $profile) (not-eq $held-for $profile) (not (re:match '^[0-9]{1,18}$' $exp))) {
+  # (Keys unset or replaced by hand since the last prompt: not fresh.)
+  if (or (eq $margin $nil) (not (holds)) (not-eq (get-env AWSESH_PROFILE) $profile) (not-eq $held-for $profile) (not (re:match '^[0-9]{1,18}$' $exp))) {
     put $false
     return
   }

@@ -300,6 +300,91 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(long_term_identity_calls(moto, &sb), 0);
 }
 
+/// The hook checks what is exported, not only its own record: keys unset by
+/// hand are exported again at the next prompt (all of them, or one); keys
+/// replaced by hand stay, the segment goes and another shell's login does
+/// not overwrite them; once they are unset the session comes back. The
+/// profile's region, which awsesh sends along (`_AWSESH_REGION`), is not
+/// exported: elvish keeps AWS_PROFILE exported (see docs/shells.md).
+#[test]
+fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
+    let Some(moto) = setup() else { return };
+    let sb = Sandbox::new(moto);
+    login(&sb, "300011");
+    write_rc(&sb, "", 1, "");
+    let mut a = Elvish::start(&sb, &[]);
+    assert_about_12h(&a.prompt());
+    let key = a.var("AWS_ACCESS_KEY_ID");
+    assert!(!key.is_empty() && key != sb.access_key_id, "{key:?}");
+    let secret = a.var("AWS_SECRET_ACCESS_KEY");
+    assert_eq!(a.var("AWS_REGION"), "", "a region exported");
+
+    let (_, _, prompt) = a.run(
+        "unset-env AWS_ACCESS_KEY_ID; unset-env AWS_SECRET_ACCESS_KEY; unset-env AWS_SESSION_TOKEN",
+    );
+    assert_about_12h(&prompt);
+    assert_eq!(
+        a.var("AWS_ACCESS_KEY_ID"),
+        key,
+        "unset keys not exported again"
+    );
+    assert_eq!(a.var("AWS_SECRET_ACCESS_KEY"), secret);
+    assert!(!a.var("AWS_SESSION_TOKEN").is_empty());
+    let (_, _, prompt) = a.run("unset-env AWS_SESSION_TOKEN");
+    assert_about_12h(&prompt);
+    assert!(
+        !a.var("AWS_SESSION_TOKEN").is_empty(),
+        "one key unset not exported again"
+    );
+    let (status, out, _) = a.run(AWS);
+    assert_eq!(status, "0", "aws after the keys came back:\n{out}");
+    assert!(!out.contains("MFA code"), "{out}");
+
+    let (_, _, prompt) = a.run(
+        "set-env AWS_ACCESS_KEY_ID AKIAHANDSET000000000; set-env AWS_SECRET_ACCESS_KEY hand; unset-env AWS_SESSION_TOKEN",
+    );
+    assert_eq!(prompt, PROMPT_END, "segment kept over keys set by hand");
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+    assert_eq!(a.var("AWS_SECRET_ACCESS_KEY"), "hand");
+    assert_eq!(a.var("AWSESH_PROFILE"), "", "hand-set keys still claimed");
+    assert_eq!(a.var("AWS_CREDENTIAL_EXPIRATION"), "");
+    // Another shell's new session does not overwrite them either.
+    let (status, _, err) = sb.run(&[
+        "login",
+        "--force",
+        "--duration",
+        "6h",
+        "--token-code",
+        "300012",
+    ]);
+    assert_eq!(status, 0, "login: {err}");
+    assert_eq!(a.prompt(), PROMPT_END);
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+    assert_eq!(a.var("AWS_CREDENTIAL_EXPIRATION"), "");
+
+    // Unset again: the session (the new one) comes back.
+    let (_, _, prompt) = a.run("unset-env AWS_ACCESS_KEY_ID; unset-env AWS_SECRET_ACCESS_KEY");
+    assert!(
+        prompt.starts_with("aws:6h00m [P]> ") || prompt.starts_with("aws:5h5"),
+        "prompt {prompt:?} does not show the new session's 6h"
+    );
+    assert_eq!(
+        a.var("AWS_CREDENTIAL_EXPIRATION"),
+        expiration_of(&sb, "default")
+    );
+    let again = a.var("AWS_ACCESS_KEY_ID");
+    assert!(
+        !again.is_empty() && again != "AKIAHANDSET000000000",
+        "{again:?}"
+    );
+    assert_eq!(a.var("AWSESH_PROFILE"), "default");
+    let (status, out, _) = a.run(AWS);
+    assert_eq!(status, "0", "{out}");
+    assert!(!out.contains("MFA code"), "{out}");
+    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+}
+
 /// `{ tmp E:AWS_PROFILE = other; aws … }` and `aws --profile other …` get
 /// `other`'s session for that command; the shell keeps `default`'s.
 #[test]
