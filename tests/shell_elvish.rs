@@ -661,3 +661,42 @@ fn completions_load_in_elvish() {
     assert_eq!(status, "0", "{out}");
     assert!(out.contains("cand=status"), "{out}");
 }
+
+/// `awsesh setup` with SHELL=elvish offers the rc line for
+/// ~/.config/elvish/rc.elv, and counts only the real line at the top level
+/// of that file (a comment, a block or another shell's line do not load
+/// awsesh). Without a terminal it writes nothing.
+#[test]
+fn setup_offers_the_elvish_rc_line() {
+    let Some(moto) = setup() else { return };
+    let sb = Sandbox::new(moto);
+    let path = sb.home.join(".config").join("elvish").join("rc.elv");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let line = "eval (awsesh init elvish | slurp)";
+    let cases = [
+        ("", false),
+        ("# eval (awsesh init elvish | slurp)\n", false),
+        (
+            "if $false {\n  eval (awsesh init elvish | slurp)\n}\n",
+            false,
+        ),
+        ("eval (awsesh init fish | slurp)\n", false),
+        ("echo 'eval (awsesh init elvish | slurp)'\n", false),
+        ("eval (awsesh init elvish | slurp)\n", true),
+        (
+            "use str\neval (e:awsesh init elvish --no-prompt | slurp) # awsesh\n",
+            true,
+        ),
+    ];
+    for (text, loads) in cases {
+        fs::write(&path, text).unwrap();
+        let mut cmd = sb.awsesh(&["setup"]);
+        cmd.env("SHELL", "/usr/bin/elvish");
+        let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
+        assert_eq!(code, 0, "{err}");
+        let found = err.contains(&format!("{} already loads awsesh", path.display()));
+        let offered = err.contains(&format!("add this line to {}: {line}", path.display()));
+        assert_eq!((found, offered), (loads, !loads), "{text:?}:\n{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "rc.elv changed");
+    }
+}
