@@ -288,11 +288,26 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_about_12h(&prompt);
     assert_eq!(session_token_calls(moto, &sb), 2);
 
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    sb.set_session_expiry("p-default", past);
+    // A session running out while the shell holds it (its stamp unchanged
+    // since the last sync): the hook's own clock says so.
+    let soon = time::OffsetDateTime::now_utc().unix_timestamp() + 5;
+    sb.set_session_expiry("p-default", soon);
+    let prompt = a.prompt();
+    assert!(prompt.starts_with("aws:<1m [P]> "), "prompt {prompt:?}");
+    assert!(!a.var("AWS_SESSION_TOKEN").is_empty());
+    while time::OffsetDateTime::now_utc().unix_timestamp() <= soon + 1 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let prompt = a.prompt();
     assert!(prompt.starts_with("aws:expired [P]> "), "prompt {prompt:?}");
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "expired keys kept");
+    assert_eq!(a.var("AWSESH_PROFILE"), "");
+    // A session found expired at a sync (here: b's next prompt).
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    sb.set_session_expiry("p-default", past);
+    let prompt = b.prompt();
+    assert!(prompt.starts_with("aws:expired [P]> "), "prompt {prompt:?}");
+    assert_eq!(b.var("AWS_SESSION_TOKEN"), "", "expired keys exported");
     let (status, out, prompt) = a.with_code(AWS, "300004");
     assert_eq!(status, "0", "{out}");
     assert_about_12h(&prompt);
@@ -486,37 +501,49 @@ fn ctrl_c_at_the_code_prompt_runs_nothing() {
     assert_eq!(status, "0", "{out}");
 }
 
-/// A profile name made of shell syntax (elvish's and POSIX sh's) executes
-/// nothing: as AWS_PROFILE for one command, as `--profile`, for `awsesh
-/// login` and at the prompt; the name comes back byte for byte.
+/// Profile names made of shell syntax (elvish's and POSIX sh's: each name
+/// is valid code in one of them, and one mixes them all) execute nothing:
+/// as AWS_PROFILE for one command, as `--profile`, for `awsesh login` and at
+/// the prompt; a name the shell holds comes back byte for byte.
 #[test]
 fn hostile_profile_name_executes_nothing() {
     let Some(moto) = setup() else { return };
     let sb = Sandbox::new(moto);
     let canary = sb.path("pwned");
     let c = canary.display();
-    let name = format!("h'$(touch {c})`touch {c}`;touch {c}\n(touch {c})'{{ touch {c} }}\"$E:X\\");
+    let names = [
+        format!("x;touch {c}"),
+        format!("$(touch {c})"),
+        format!("`touch {c}`"),
+        format!("(touch {c})"),
+        format!("x'(touch {c})'"),
+        format!("x\"(touch {c})\""),
+        format!("x\n(touch {c})"),
+        format!("h'$(touch {c})`touch {c}`;touch {c}\n(touch {c})'{{ touch {c} }}\"$E:X\\"),
+    ];
     write_rc(&sb, "", 1, "");
-    let mut t = Elvish::start(&sb, &[("HOSTILE", &name)]);
-    for cmd in [
-        format!("{{ tmp E:AWS_PROFILE = $E:HOSTILE; {AWS} }}"),
-        format!("aws --profile $E:HOSTILE {}", &AWS[4..]),
-        "set-env AWS_PROFILE $E:HOSTILE".to_string(),
-        "awsesh login --token-code 300008".to_string(),
-        "nop".to_string(),
-        AWS.to_string(),
-    ] {
-        let (_, out, _) = t.run(&cmd);
-        assert!(!canary.exists(), "{cmd} ran shell code:\n{out}");
+    for name in names {
+        let mut t = Elvish::start(&sb, &[("HOSTILE", &name)]);
+        for cmd in [
+            format!("{{ tmp E:AWS_PROFILE = $E:HOSTILE; {AWS} }}"),
+            format!("aws --profile $E:HOSTILE {}", &AWS[4..]),
+            "set-env AWS_PROFILE $E:HOSTILE".to_string(),
+            "awsesh login --token-code 300008".to_string(),
+            "nop".to_string(),
+            AWS.to_string(),
+        ] {
+            let (_, out, _) = t.run(&cmd);
+            assert!(!canary.exists(), "{name:?}: {cmd} ran shell code:\n{out}");
+        }
+        // awsesh refuses the name or has no such profile: whatever it makes
+        // of it, a name the shell holds is the name, byte for byte.
+        let held = t.var("AWSESH_PROFILE");
+        assert!(held.is_empty() || held == name, "AWSESH_PROFILE {held:?}");
+        let (status, _, prompt) = t.run("nop");
+        assert_eq!(status, "0");
+        assert!(!canary.exists(), "{name:?}: the prompt ran shell code");
+        assert!(!prompt.contains('$'), "{prompt:?}");
     }
-    // awsesh refuses the name or has no such profile: whatever it makes of
-    // it, a name the shell holds is the name, byte for byte.
-    let held = t.var("AWSESH_PROFILE");
-    assert!(held.is_empty() || held == name, "AWSESH_PROFILE {held:?}");
-    let (status, _, prompt) = t.run("nop");
-    assert_eq!(status, "0");
-    assert!(!canary.exists(), "the prompt ran shell code");
-    assert!(!prompt.contains('$'), "{prompt:?}");
 }
 
 /// Loading the line twice: one hook, one segment, the same behaviour.
@@ -559,12 +586,12 @@ fn user_definitions_and_odd_paths_do_not_break_it() {
     fs::create_dir_all(&dir).unwrap();
     let odd = dir.join("awsesh");
     std::os::unix::fs::symlink(BIN, &odd).unwrap();
-    let before = "fn set-env {|@a| echo USER-SET-ENV }\nfn unset-env {|@a| echo USER-UNSET-ENV }\nfn from-json {|@a| echo USER-FROM-JSON }\nfn each {|@a| echo USER-EACH }\nfn print {|@a| echo USER-PRINT }";
+    let before = "fn set-env {|@a| echo USER-SET-ENV }\nfn unset-env {|@a| echo USER-UNSET-ENV }\nfn from-json {|@a| echo USER-FROM-JSON }\nfn each {|@a| echo USER-EACH }\nfn print {|@a| echo USER-PRINT }\nfn eq {|@a| put $false }\nfn not-eq {|@a| put $true }\nfn external {|@a| put {|@b| echo USER-EXTERNAL } }";
     let rc = write_rc(&sb, before, 0, "");
     fs::write(
         &rc,
         format!(
-            "{}eval ((external $E:ODD) init elvish | slurp)\n",
+            "{}use builtin\neval ((builtin:external $E:ODD) init elvish | slurp)\n",
             fs::read_to_string(&rc).unwrap()
         ),
     )
