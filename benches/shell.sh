@@ -354,3 +354,42 @@ for sh in "${shells[@]}"; do
         fi
     fi
 done
+
+# elvish has a clock (`time &on-end`, the duration in seconds): its hook —
+# the closure `awsesh init elvish` appends to edit:before-readline — is timed
+# inside elvish against an empty function, N_ELVISH calls per round, and its
+# forks counted with strace like bash's (101 calls minus 1). The script is
+# compiled only where the line editor exists, so it is evaluated here, from a
+# file (awsesh refuses to feed a pipe read by another shell than elvish),
+# against a stand-in `edit:` namespace. Lines name the shell `elvish`, tool
+# `awsesh`.
+N_ELVISH=${N_ELVISH:-5000}
+elvish_script() { # init-file ns | init-file forks N
+    printf '%s\n' 'use math' \
+        "var e = (ns [&before-readline=[] &prompt={ put '> ' } &add-var~={|@a| }])" \
+        "eval (slurp < '$1')" 'var hook = $e[before-readline][0]' 'var noop = { }' '$hook'
+    if [[ $2 == ns ]]; then
+        printf '%s\n' "var n = $N_ELVISH" "for r [(range $ROUNDS)] {" \
+            '  var base = 0; var took = 0' \
+            '  time &on-end={|d| set base = $d } { for i [(range $n)] { $noop } }' \
+            '  time &on-end={|d| set took = $d } { for i [(range $n)] { $hook } }' \
+            '  echo (exact-num (math:round (/ (* (- $took $base) 1000000000) $n)))' '}'
+    else
+        printf '%s\n' "for i [(range $3)] { \$hook }"
+    fi
+}
+if [[ " $TOOLS " == *" awsesh "* ]] && command -v elvish >/dev/null; then
+    dir=$(mktemp -d)
+    "$BIN" init elvish >"$dir/init.elv"
+    sed -i 's/eval &ns=(ns \[&\])/eval \&ns=(ns [\&edit:=$e])/' "$dir/init.elv"
+    elvish_script "$dir/init.elv" ns >"$dir/ns.elv"
+    printf 'prompt_ns\telvish\tawsesh\t%s\n' "$(elvish -norc "$dir/ns.elv" </dev/null 2>/dev/null | median)"
+    if command -v strace >/dev/null; then
+        elvish_script "$dir/init.elv" forks 1 >"$dir/one.elv"
+        elvish_script "$dir/init.elv" forks 101 >"$dir/many.elv"
+        one=$(count_forks elvish -norc "$dir/one.elv" </dev/null)
+        many=$(count_forks elvish -norc "$dir/many.elv" </dev/null)
+        printf 'prompt_forks\telvish\tawsesh\t%s\n' "$(awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }')"
+    fi
+    rm -rf "$dir"
+fi

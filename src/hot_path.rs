@@ -88,6 +88,7 @@ fn format_of(value: &str) -> Option<OutputFormat> {
             Shell::Posix => OutputFormat::Posix,
             Shell::Tcsh => OutputFormat::Tcsh,
             Shell::Xonsh => OutputFormat::Xonsh,
+            Shell::Elvish => OutputFormat::Elvish,
         },
     })
 }
@@ -100,6 +101,7 @@ fn shell_of(value: &str) -> Option<Shell> {
         "posix" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
         "xonsh" => Some(Shell::Xonsh),
+        "elvish" => Some(Shell::Elvish),
         _ => None,
     }
 }

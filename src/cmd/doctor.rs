@@ -57,6 +57,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "posix" | "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
         "xonsh" => Some(Shell::Xonsh),
+        "elvish" => Some(Shell::Elvish),
         _ => None,
     }
 }
@@ -185,6 +186,10 @@ fn check_shell(report: &mut Report) {
                     "the prompt hook is no longer an on_pre_prompt handler (removed after the init line)",
                     "move the `execx($(awsesh init xonsh), ...)` line to the end of ~/.xonshrc",
                 ),
+                Shell::Elvish => (
+                    "the prompt hook is no longer in edit:before-readline (set again after the init line)",
+                    "move `eval (awsesh init elvish | slurp)` below the line that sets edit:before-readline, or append to it instead of replacing it",
+                ),
                 // The POSIX script has no hook to lose (it never says `no`).
                 Shell::Posix => (
                     "the prompt segment is no longer in PS1 (set again after the init line)",
@@ -267,9 +272,15 @@ fn environment_warnings(var: impl Fn(&str) -> Option<String>) -> Vec<(String, St
     };
     if profile_exported && var("AWS_SECRET_ACCESS_KEY").is_some() {
         let profile = printable(&var("AWS_PROFILE").unwrap_or_default());
+        // elvish has no unexported environment variables.
+        let fix = if var("AWSESH_HOOK").as_deref() == Some("elvish") {
+            "elvish cannot keep it from the programs it starts: run those with `awsesh exec --server -- CMD` (a config of their own names the session's endpoint; plain `exec` exports AWS_PROFILE too)"
+        } else {
+            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)"
+        };
         warnings.push((
             format!("AWS_PROFILE ({profile}) is exported alongside the keys: the AWS SDK for JavaScript v3 (and CDK) and the .NET SDK use the profile and ignore the keys"),
-            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string(),
+            fix.to_string(),
         ));
     }
     if let Some(old) = var("AWS_SECURITY_TOKEN")
@@ -601,6 +612,24 @@ mod tests {
         ]
         .concat();
         assert_eq!(warnings_for(&told).len(), 1);
+        // elvish exports every variable: the fix is another way to run them.
+        let elvish = [&exported[..], &[("AWSESH_HOOK", "elvish")]].concat();
+        let get = |name: &str| {
+            elvish
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let fixes: Vec<String> = environment_warnings(get)
+            .into_iter()
+            .map(|(_, fix)| fix)
+            .collect();
+        assert!(
+            fixes.len() == 1
+                && fixes[0].contains("exec --server")
+                && !fixes[0].contains("export -n"),
+            "{fixes:?}"
+        );
         let stale = [&SESSION[..], &[("AWS_SECURITY_TOKEN", "old")]].concat();
         let w = warnings_for(&stale);
         assert!(w.len() == 1 && w[0].contains("AWS_SECURITY_TOKEN"), "{w:?}");

@@ -57,6 +57,10 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
         Ok(None) | Err(_) => drop_held(&mut lines),
     }
     crate::shell::output::hook_vars(&mut lines, &store, profile).ok()?;
+    if shell == Shell::Elvish {
+        // elvish reads the clock from /proc/uptime, which this sets against.
+        lines.set_private("_AWSESH_NOW", &now.unix_timestamp().to_string());
+    }
     if shell == Shell::Tcsh {
         // tcsh has no clock: the segment comes with the hook's lines.
         let segment = left

@@ -85,6 +85,7 @@ fn evaluating_shell() -> Option<Shell> {
         "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
         "xonsh" => Some(Shell::Xonsh),
+        "elvish" => Some(Shell::Elvish),
         _ => None,
     }
 }

@@ -319,7 +319,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 6] {
+fn shell_lines() -> [ShellLine; 7] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -352,6 +352,14 @@ fn shell_lines() -> [ShellLine; 6] {
             shell: Shell::Xonsh,
             names: &["xonsh"],
             rc: home().join(".xonshrc"),
+            unread: None,
+        },
+        ShellLine {
+            shell: Shell::Elvish,
+            names: &["elvish"],
+            rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
+                .join("elvish")
+                .join("rc.elv"),
             unread: None,
         },
         ShellLine {

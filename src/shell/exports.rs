@@ -2,7 +2,10 @@
 //! hook's private variables. Variable names come from a fixed list; every
 //! value goes through `quote`. bash and zsh expand aliases in what `eval`
 //! parses, so builtins are called as `\builtin NAME`, which neither an alias
-//! nor a function of that name can take over.
+//! nor a function of that name can take over. elvish is given data instead
+//! of code: one JSON array a line (`["export", NAME, VALUE]`, `["private",
+//! NAME, VALUE]`, `["unset", NAME]`), which its script reads with
+//! `from-json` and applies to the names it knows.
 
 use serde_json::json;
 
@@ -53,6 +56,7 @@ impl Lines {
             // name is looked up as a program.
             Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
             Shell::Xonsh => self.push_json(json!(["export", name, raw])),
+            Shell::Elvish => self.push_json(json!(["export", name, raw])),
         }
         self
     }
@@ -68,6 +72,7 @@ impl Lines {
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
             Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
             Shell::Xonsh => self.push_json(json!(["set", name, raw])),
+            Shell::Elvish => self.push_json(json!(["private", name, raw])),
         }
         self
     }
@@ -87,10 +92,16 @@ impl Lines {
                 .out
                 .push_str(&format!("unsetenv {list};\nunset {list};\n")),
             Shell::Xonsh => self.push_json(json!(["unset", names])),
+            Shell::Elvish => {
+                for name in names {
+                    self.push_json(json!(["unset", name]));
+                }
+            }
         }
         self
     }
 
+    /// One JSON array on a line of its own (elvish).
     pub fn session(&mut self, session: &Session) -> &mut Self {
         let creds = &session.credentials;
         self.export("AWS_ACCESS_KEY_ID", &creds.access_key_id)
@@ -185,6 +196,29 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "[\"export\",\"AWSESH_PROFILE\",\"a'b\\\"$(id)\\n\"]\n[\"set\",\"_AWSESH_EXP\",\"1\"]\n[\"unset\",[\"AWS_ACCESS_KEY_ID\",\"_AWSESH_EXP\"]]\n"
+        );
+    }
+
+    #[test]
+    fn elvish_lines_are_json_data() {
+        let mut lines = Lines::new(Shell::Elvish);
+        lines
+            .export("AWSESH_PROFILE", "a'b\"$(x)\n")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["AWS_ACCESS_KEY_ID", "_AWSESH_EXP"]);
+        let text = lines.finish();
+        let ops: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                vec!["export", "AWSESH_PROFILE", "a'b\"$(x)\n"],
+                vec!["private", "_AWSESH_EXP", "1"],
+                vec!["unset", "AWS_ACCESS_KEY_ID"],
+                vec!["unset", "_AWSESH_EXP"],
+            ]
         );
     }
 

@@ -11,6 +11,20 @@ const FISH: &str = include_str!("../../shell/awsesh.fish");
 const POSIX: &str = include_str!("../../shell/awsesh.sh");
 const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
 const XONSH: &str = include_str!("../../shell/awsesh.xsh");
+const ELVISH: &str = include_str!("../../shell/awsesh.elv");
+
+/// What `awsesh init elvish` prints around the script, which it holds as one
+/// quoted string: evaluated with `&ns=(ns [&])`, the script sees none of the
+/// user's definitions (a `fn echo` in rc.elv does not reach it), and it is
+/// compiled only where the line editor exists (an interactive shell): the
+/// line in a script run by `elvish file.elv` does nothing.
+const ELVISH_LOADER: &str = "\
+# awsesh shell integration for elvish. Load it from ~/.config/elvish/rc.elv with:
+#     eval (awsesh init elvish | slurp)
+try { eval &ns=(ns [&]) 'nop $edit:before-readline' } catch _ { } else {
+  eval &ns=(ns [&]) @SCRIPT@
+}
+";
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -31,6 +45,7 @@ fn template(shell: Shell) -> &'static str {
         Shell::Posix => POSIX,
         Shell::Tcsh => TCSH,
         Shell::Xonsh => XONSH,
+        Shell::Elvish => ELVISH,
     }
 }
 
@@ -48,9 +63,14 @@ pub fn render(shell: Shell, opts: &InitOptions) -> String {
     } else {
         template(shell).to_string()
     };
-    text.replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
+    let script = text
+        .replace("@AWSESH@", &quote::for_shell(shell, &opts.exe))
         .replace("@CMD@", &opts.cmd)
-        .replace("@PROMPT@", if opts.prompt { "1" } else { "0" })
+        .replace("@PROMPT@", if opts.prompt { "1" } else { "0" });
+    if shell == Shell::Elvish {
+        return ELVISH_LOADER.replace("@SCRIPT@", &quote::elvish(&script));
+    }
+    script
 }
 
 /// The line that loads the integration in `shell`, and the file it goes in.
@@ -64,6 +84,10 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Xonsh => (
             "execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')",
             "~/.xonshrc",
+        ),
+        Shell::Elvish => (
+            "eval (awsesh init elvish | slurp)",
+            "~/.config/elvish/rc.elv",
         ),
     }
 }
@@ -88,6 +112,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Posix => "posix",
         Shell::Tcsh => "tcsh",
         Shell::Xonsh => "xonsh",
+        Shell::Elvish => "elvish",
     }
 }
 
@@ -112,13 +137,14 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 6] = [
+    const SHELLS: [Shell; 7] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::Posix,
         Shell::Tcsh,
         Shell::Xonsh,
+        Shell::Elvish,
     ];
 
     #[test]
@@ -170,6 +196,24 @@ mod tests {
             xonsh.contains(r"_bin = '/opt/it\'s $(here)\\bin/awsesh'"),
             "{xonsh}"
         );
+    }
+
+    /// The script is one elvish string: the binary's path quoted inside it,
+    /// then the whole text quoted again, so a `'` in the path is doubled twice.
+    #[test]
+    fn elvish_script_is_one_quoted_string() {
+        let out = render(Shell::Elvish, &opts("/opt/it's $(x)/awsesh", "aws", true));
+        assert!(
+            out.contains("var bin = ''/opt/it''''s $(x)/awsesh''"),
+            "{out}"
+        );
+        let body = out
+            .split_once("eval &ns=(ns [&]) '")
+            .and_then(|(_, rest)| rest.split_once("eval &ns=(ns [&]) '"))
+            .map(|(_, rest)| rest.trim_end().strip_suffix("'\n}").unwrap_or(rest))
+            .unwrap();
+        // Inside the quoted script, every `'` comes in pairs.
+        assert!(!body.replace("''", "").contains('\''), "{body}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum Shell {
     Tcsh,
     /// xonsh: the script is Python; awsesh's output to it is JSON data.
     Xonsh,
+    /// elvish: the session comes to it as JSON data, never as code.
+    Elvish,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -32,6 +34,7 @@ pub enum OutputFormat {
     Posix,
     Tcsh,
     Xonsh,
+    Elvish,
     Json,
 }
 
@@ -45,6 +48,7 @@ impl OutputFormat {
             OutputFormat::Posix => Some(Shell::Posix),
             OutputFormat::Tcsh => Some(Shell::Tcsh),
             OutputFormat::Xonsh => Some(Shell::Xonsh),
+            OutputFormat::Elvish => Some(Shell::Elvish),
             OutputFormat::Json => None,
         }
     }

@@ -64,12 +64,19 @@ pub fn xonsh(value: &str) -> String {
     out
 }
 
+/// elvish single quotes: nothing is special inside but `'`, written twice.
+/// A newline stands for itself.
+pub fn elvish(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
         Shell::Tcsh => tcsh(value),
         Shell::Xonsh => xonsh(value),
+        Shell::Elvish => elvish(value),
     }
 }
 
@@ -99,6 +106,15 @@ mod tests {
         assert_eq!(xonsh("$(id)`id`{x}"), "'$(id)`id`{x}'");
         assert_eq!(xonsh("a\nb\u{7f}"), r"'a\x0ab\x7f'");
         assert_eq!(xonsh("é€😀"), r"'\xe9\u20ac\U0001f600'");
+    }
+
+    #[test]
+    fn elvish_doubles_single_quotes_only() {
+        assert_eq!(elvish("a'b"), "'a''b'");
+        assert_eq!(elvish("''"), "''''''");
+        assert_eq!(elvish(r"$x`y`\(z)"), r"'$x`y`\(z)'");
+        assert_eq!(elvish("a\nb"), "'a\nb'");
+        assert_eq!(elvish(""), "''");
     }
 
     #[test]

@@ -54,6 +54,12 @@ fn without_comment(line: &str) -> &str {
 /// How much deeper the blocks are after `line`: openers minus closers among
 /// the first words of its `;`-separated commands.
 fn nesting(shell: Shell, line: &str) -> i64 {
+    if shell == Shell::Elvish {
+        // elvish blocks are braces: `if $x {`, `fn f {|a|`, `}`.
+        let opens = line.matches('{').count() as i64;
+        let closes = line.matches('}').count() as i64;
+        return opens - closes;
+    }
     let mut change = 0;
     for command in line.split([';', '&', '|']) {
         let command = command.trim();
@@ -64,6 +70,7 @@ fn nesting(shell: Shell, line: &str) -> i64 {
                 "end" => -1,
                 _ => 0,
             },
+            Shell::Elvish => 0,
             Shell::Tcsh => match first {
                 "if" if command.ends_with("then") => 1,
                 "foreach" | "while" | "switch" => 1,
@@ -119,6 +126,11 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
                     || args.starts_with("\"exec\",__xonsh__.ctx")
             })
             .map(|(inner, _)| inner),
+        Shell::Elvish => line
+            .strip_prefix("eval (")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|rest| rest.trim_end().strip_suffix("| slurp"))
+            .map(|inner| inner.trim().strip_prefix("e:").unwrap_or(inner.trim())),
     };
     inner.is_some_and(|inner| runs_init(inner.trim(), name))
 }
@@ -189,6 +201,11 @@ mod tests {
                 Shell::Xonsh,
                 "execx($(/opt/bin/awsesh init xonsh --no-prompt),'exec',__xonsh__.ctx)  # mine\n",
             ),
+            (Shell::Elvish, "eval (awsesh init elvish | slurp)\n"),
+            (
+                Shell::Elvish,
+                "use str\nif $true {\n}\neval (e:awsesh init elvish --no-prompt | slurp) # mine\n",
+            ),
         ] {
             assert!(loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }
@@ -248,6 +265,16 @@ mod tests {
                 "execx($(awsesh init bash), 'exec', __xonsh__.ctx, filename='awsesh')\n",
             ),
             (Shell::Xonsh, "eval \"$(awsesh init xonsh)\"\n"),
+            (Shell::Elvish, "eval (awsesh init fish | slurp)\n"),
+            (Shell::Elvish, "# eval (awsesh init elvish | slurp)\n"),
+            (
+                Shell::Elvish,
+                "if $false {\n  eval (awsesh init elvish | slurp)\n}\n",
+            ),
+            (
+                Shell::Elvish,
+                "fn later {\n  eval (awsesh init elvish | slurp)\n}\n",
+            ),
         ] {
             assert!(!loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }

@@ -331,6 +331,18 @@ impl Term {
         }
     }
 
+    /// Everything that arrives within `wait` after what was consumed,
+    /// consumed (for a shell that redraws its prompt after showing it).
+    pub fn take_for(&mut self, wait: Duration) -> String {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            self.pump(deadline - Instant::now());
+        }
+        let got = self.text[self.seen..].to_string();
+        self.seen = self.text.len();
+        got
+    }
+
     /// Reads until the terminal closes (the shell exited), within `timeout`.
     pub fn wait_closed(&mut self, timeout: Duration) {
         let deadline = Instant::now() + timeout;

@@ -47,6 +47,7 @@ fn select_profile(shell: Shell, profile: &str) -> String {
     match shell {
         Shell::Fish => format!("set -gx AWS_PROFILE {value}"),
         Shell::Tcsh => format!("setenv AWS_PROFILE {value}"),
+        Shell::Elvish => format!("set-env AWS_PROFILE {value}"),
         Shell::Bash | Shell::Zsh | Shell::Posix => format!("export AWS_PROFILE={value}"),
         // A Python expression: even a plain name needs its quotes.
         Shell::Xonsh => format!("$AWS_PROFILE = {}", quote::xonsh(profile)),
@@ -170,6 +171,11 @@ mod tests {
         assert!(
             fish[1].contains(r"`set -gx AWS_PROFILE 'it\'s'`"),
             "{fish:?}"
+        );
+        let elvish = report("it's", loaded(Shell::Elvish, false));
+        assert!(
+            elvish[1].contains("`set-env AWS_PROFILE 'it''s'` (or use `aws --profile 'it''s' …`"),
+            "{elvish:?}"
         );
         let default = report("default", loaded(Shell::Bash, false));
         assert_eq!(
