@@ -101,11 +101,9 @@ impl Xonsh {
 
     /// Runs `cmd`: (status, output, the next prompt line).
     fn run(&mut self, cmd: &str) -> (i32, String, String) {
+        // A one-line `with …: ![cmd]` runs at Enter in the prompt_toolkit
+        // shell: no empty line ends it.
         self.t.send_line(cmd);
-        if cmd.starts_with("with ") {
-            // A block: an empty line ends it.
-            self.t.send_line("");
-        }
         let (out, prompt) = self.until_prompt();
         (self.status(), out, prompt)
     }

@@ -214,6 +214,8 @@ pub struct Term {
     pub text: String,
     pub seen: usize,
     marks: usize,
+    /// How much of `text` was searched for cursor-position requests.
+    cpr_scanned: usize,
 }
 
 impl Drop for Term {
@@ -240,6 +242,7 @@ impl Term {
             text: String::new(),
             seen: 0,
             marks: 0,
+            cpr_scanned: 0,
         };
         term.expect(PROMPT_END);
         term
@@ -266,11 +269,35 @@ impl Term {
         if n > 0 {
             self.text
                 .push_str(&String::from_utf8_lossy(&buf[..n as usize]));
+            self.answer_cursor_position_requests();
             true
         } else {
             // EOF / EIO: the shell is gone; don't spin.
             std::thread::sleep(Duration::from_millis(20));
             false
+        }
+    }
+
+    /// Answers each `ESC [6n` (where is the cursor?) as a real terminal
+    /// does at once: prompt_toolkit (xonsh) otherwise waits out a timeout
+    /// at every prompt, and lines typed meanwhile can be lost.
+    fn answer_cursor_position_requests(&mut self) {
+        const CPR: &str = "\x1b[6n";
+        let from = self.cpr_scanned.min(self.text.len());
+        let Some(unscanned) = self.text.get(from..) else {
+            return;
+        };
+        let asked = unscanned.matches(CPR).count();
+        // A request split between two reads is found with the next one.
+        self.cpr_scanned = self.text.len().saturating_sub(CPR.len() - 1);
+        while !self.text.is_char_boundary(self.cpr_scanned) {
+            self.cpr_scanned -= 1;
+        }
+        if let Some(last) = unscanned.rfind(CPR) {
+            self.cpr_scanned = self.cpr_scanned.max(from + last + CPR.len());
+        }
+        for _ in 0..asked {
+            self.send(b"\x1b[1;1R");
         }
     }
 
