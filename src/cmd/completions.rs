@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use clap_complete::env::{CompleteEnv, EnvCompleter, Shells};
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionShell, CompletionsArgs};
 use crate::sys::error::{Error, Result};
 
 /// The variable that turns a run of awsesh into a completion request. Not
@@ -39,11 +39,31 @@ const ZSH_FIRST_TAB: &str = "if [[ ${funcstack[1]-} == _awsesh ]]; then\n    \
 const BASH: &str = include_str!("../../shell/completion.bash");
 
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
-    if args.shell == clap_complete::Shell::Bash {
-        crate::cmd::emit(BASH)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let name = args.shell.to_string();
+    let shell = match args.shell {
+        CompletionShell::Bash => {
+            crate::cmd::emit(BASH)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        // nushell has no dynamic protocol in clap_complete: its `extern`
+        // declarations of every subcommand and flag, generated from the same
+        // clap definition (profile names are not offered).
+        CompletionShell::Nushell => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                clap_complete_nushell::Nushell,
+                &mut Cli::command(),
+                "awsesh",
+                &mut out,
+            );
+            crate::cmd::emit(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        CompletionShell::Elvish => clap_complete::Shell::Elvish,
+        CompletionShell::Fish => clap_complete::Shell::Fish,
+        CompletionShell::Powershell => clap_complete::Shell::PowerShell,
+        CompletionShell::Zsh => clap_complete::Shell::Zsh,
+    };
+    let name = shell.to_string();
     let shells = Shells::builtins();
     let completer: &dyn EnvCompleter = shells
         .completer(&name)
@@ -53,7 +73,7 @@ pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
         .write_registration(VAR, "awsesh", "awsesh", "awsesh", &mut out)
         .map_err(|e| Error::io("cannot write the completions", e))?;
     let mut text = String::from_utf8_lossy(&out).into_owned();
-    if args.shell == clap_complete::Shell::Zsh {
+    if shell == clap_complete::Shell::Zsh {
         text.push_str(ZSH_FIRST_TAB);
     }
     crate::cmd::emit(&text)?;
