@@ -87,6 +87,7 @@ fn format_of(value: &str) -> Option<OutputFormat> {
             Shell::Fish => OutputFormat::Fish,
             Shell::Posix => OutputFormat::Posix,
             Shell::Tcsh => OutputFormat::Tcsh,
+            Shell::Nushell => OutputFormat::Nushell,
         },
     })
 }
@@ -98,6 +99,7 @@ fn shell_of(value: &str) -> Option<Shell> {
         "fish" => Some(Shell::Fish),
         "posix" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
+        "nushell" => Some(Shell::Nushell),
         _ => None,
     }
 }

@@ -49,6 +49,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "fish" => Some(Shell::Fish),
         "posix" | "dash" => Some(Shell::Posix),
         "tcsh" => Some(Shell::Tcsh),
+        "nu" | "nushell" => Some(Shell::Nushell),
         _ => None,
     }
 }
@@ -169,6 +170,10 @@ fn check_shell(report: &mut Report) {
                 Shell::Tcsh => (
                     "the prompt hook is no longer in the precmd alias (set again after the init line)",
                     "move the init line below the line that sets `alias precmd`",
+                ),
+                Shell::Nushell => (
+                    "the prompt hook is no longer in $env.config.hooks.pre_prompt (set again after the source line)",
+                    "move `source ~/.awsesh.nu` to the end of config.nu, or append to pre_prompt instead of replacing it",
                 ),
                 // The POSIX script has no hook to lose (it never says `no`).
                 Shell::Posix => (

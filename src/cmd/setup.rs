@@ -180,7 +180,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 5] {
+fn shell_lines() -> [ShellLine; 6] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -210,12 +210,58 @@ fn shell_lines() -> [ShellLine; 5] {
             unread: None,
         },
         ShellLine {
+            shell: Shell::Nushell,
+            names: &["nu"],
+            rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
+                .join("nushell")
+                .join("config.nu"),
+            unread: None,
+        },
+        ShellLine {
             shell: Shell::Posix,
             names: &["sh", "dash", "ksh", "mksh", "ksh93", "oksh"],
             rc: posix,
             unread,
         },
     ]
+}
+
+/// nushell sources a file, not a command's output: setup writes the script
+/// to ~/.awsesh.nu first (the line would break config.nu without it), then
+/// adds the line that sources it.
+fn nushell_step(tty: Option<&mut File>, rc_path: &std::path::Path) -> Result<()> {
+    let line = init::init_line(Shell::Nushell).0;
+    let rc = rc_path.display();
+    let script = home().join(".awsesh.nu");
+    let Some(tty) = tty else {
+        step(&format!(
+            "shell: run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to {rc}: {line}"
+        ));
+        return Ok(());
+    };
+    if !confirm(
+        tty,
+        &format!("Write ~/.awsesh.nu (`awsesh init nushell`) and add `{line}` to {rc}?"),
+    )? {
+        step(&format!(
+            "shell: run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to {rc}: {line}"
+        ));
+        return Ok(());
+    }
+    let text = init::render(
+        Shell::Nushell,
+        &init::InitOptions {
+            exe: init::self_path(),
+            cmd: "aws".to_string(),
+            prompt: true,
+        },
+    );
+    crate::store::file::write_atomic(&script, text.as_bytes())?;
+    append_line(rc_path, line)?;
+    step(&format!(
+        "shell: wrote ~/.awsesh.nu and added `{line}` to {rc}; open a new nu to use it (after an upgrade of awsesh, run `awsesh init nushell | save -f ~/.awsesh.nu` again)"
+    ));
+    Ok(())
 }
 
 /// Whether an rc file already loads awsesh for `shell` (see `rc_line`).
@@ -274,6 +320,9 @@ fn shell_step(tty: Option<&mut File>) -> Result<()> {
     if let Some(unread) = &chosen.unread {
         step(&format!("shell: {unread}, and this line to {rc}: {line}"));
         return Ok(());
+    }
+    if chosen.shell == Shell::Nushell {
+        return nushell_step(tty, &chosen.rc);
     }
     if let Some(tty) = tty
         && confirm(tty, &format!("Add `{line}` to {rc}?"))?

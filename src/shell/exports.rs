@@ -20,6 +20,11 @@ pub const EXPORTED: [&str; 5] = [
 pub struct Lines {
     shell: Shell,
     out: String,
+    /// nushell has no `eval`: its lines are one JSON record,
+    /// `{"set": {NAME: value}, "unset": [NAME]}`, that the script applies
+    /// with `hide-env` and `load-env` — data, never code.
+    nu_set: serde_json::Map<String, serde_json::Value>,
+    nu_unset: Vec<&'static str>,
 }
 
 impl Lines {
@@ -27,10 +32,15 @@ impl Lines {
         Lines {
             shell,
             out: String::new(),
+            nu_set: serde_json::Map::new(),
+            nu_unset: Vec::new(),
         }
     }
 
     pub fn export(&mut self, name: &'static str, value: &str) -> &mut Self {
+        if self.shell == Shell::Nushell {
+            return self.nu_set(name, value);
+        }
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh => self
@@ -41,6 +51,8 @@ impl Lines {
             // keeps an alias of the name from expanding.
             Shell::Posix => self.out.push_str(&format!("\\export {name}={value};\n")),
             Shell::Fish => self.out.push_str(&format!("set -gx {name} {value};\n")),
+            // Taken above: JSON, not lines.
+            Shell::Nushell => {}
             // tcsh has no way around an alias of a builtin: quoted, the
             // name is looked up as a program.
             Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
@@ -50,12 +62,19 @@ impl Lines {
 
     /// A global shell variable that is not exported to children.
     pub fn set_private(&mut self, name: &'static str, value: &str) -> &mut Self {
+        // nushell: every variable of `$env` is exported; the hook's own are
+        // named `_AWSESH_*` and hold no secret.
+        if self.shell == Shell::Nushell {
+            return self.nu_set(name, value);
+        }
         let value = quote::for_shell(self.shell, value);
         match self.shell {
             Shell::Bash | Shell::Zsh | Shell::Posix => {
                 self.out.push_str(&format!("{name}={value};\n"))
             }
             Shell::Fish => self.out.push_str(&format!("set -g {name} {value};\n")),
+            // Taken above: JSON, not lines.
+            Shell::Nushell => {}
             Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
         }
         self
@@ -65,11 +84,22 @@ impl Lines {
         if names.is_empty() {
             return self;
         }
+        if self.shell == Shell::Nushell {
+            for name in names {
+                self.nu_set.remove(*name);
+                if !self.nu_unset.contains(name) {
+                    self.nu_unset.push(name);
+                }
+            }
+            return self;
+        }
         let list = names.join(" ");
         match self.shell {
             Shell::Bash | Shell::Zsh => self.out.push_str(&format!("\\builtin unset {list};\n")),
             Shell::Posix => self.out.push_str(&format!("\\unset {list};\n")),
             Shell::Fish => self.out.push_str(&format!("set -e {list};\n")),
+            // Taken above: JSON, not lines.
+            Shell::Nushell => {}
             // Environment and shell variables are apart in tcsh; each name
             // is one or the other, and unsetting what is not there is a no-op.
             Shell::Tcsh => self
@@ -89,7 +119,18 @@ impl Lines {
             .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
     }
 
+    /// nushell: the last word on a name wins, as it would in a script.
+    fn nu_set(&mut self, name: &'static str, value: &str) -> &mut Self {
+        self.nu_unset.retain(|n| *n != name);
+        self.nu_set.insert(name.to_string(), value.into());
+        self
+    }
+
     pub fn finish(self) -> String {
+        if self.shell == Shell::Nushell {
+            let value = serde_json::json!({ "set": self.nu_set, "unset": self.nu_unset });
+            return format!("{value}\n");
+        }
         self.out
     }
 }
@@ -134,6 +175,20 @@ mod tests {
         assert_eq!(
             lines.finish(),
             "setenv AWSESH_PROFILE 'a\\!b';\nset _AWSESH_EXP = '1';\nunsetenv AWS_ACCESS_KEY_ID _AWSESH_EXP;\nunset AWS_ACCESS_KEY_ID _AWSESH_EXP;\n"
+        );
+    }
+
+    #[test]
+    fn nushell_lines_are_one_json_record() {
+        let mut lines = Lines::new(Shell::Nushell);
+        lines
+            .unset(&["AWSESH_PROFILE", "_AWSESH_EXP"])
+            .export("AWSESH_PROFILE", "a\"$(id)\n")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "{\"set\":{\"AWSESH_PROFILE\":\"a\\\"$(id)\\n\"},\"unset\":[\"_AWSESH_EXP\"]}\n"
         );
     }
 

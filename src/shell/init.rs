@@ -10,6 +10,7 @@ const ZSH: &str = include_str!("../../shell/awsesh.zsh");
 const FISH: &str = include_str!("../../shell/awsesh.fish");
 const POSIX: &str = include_str!("../../shell/awsesh.sh");
 const TCSH: &str = include_str!("../../shell/awsesh.tcsh");
+const NUSHELL: &str = include_str!("../../shell/awsesh.nu");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -29,6 +30,27 @@ fn template(shell: Shell) -> &'static str {
         Shell::Fish => FISH,
         Shell::Posix => POSIX,
         Shell::Tcsh => TCSH,
+        Shell::Nushell => NUSHELL,
+    }
+}
+
+/// How the script calls us: the name as typed when it came from PATH (so an
+/// upgrade that moves the binary keeps working), else the path as given made
+/// absolute — never a resolved symlink target.
+pub fn self_path() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let argv0 = std::path::PathBuf::from(argv0);
+    if argv0.components().count() == 1 && !argv0.as_os_str().is_empty() {
+        return argv0.to_string_lossy().into_owned();
+    }
+    if argv0.is_absolute() {
+        return argv0.to_string_lossy().into_owned();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) if !argv0.as_os_str().is_empty() => cwd.join(argv0).to_string_lossy().into_owned(),
+        _ => std::env::current_exe()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "awsesh".to_string()),
     }
 }
 
@@ -59,6 +81,12 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
         Shell::Fish => ("awsesh init fish | source", "~/.config/fish/config.fish"),
         Shell::Posix => ("eval \"$(awsesh init posix)\"", "the file $ENV names"),
         Shell::Tcsh => ("eval \"`awsesh init tcsh`\"", "~/.tcshrc"),
+        // nushell cannot source a command's output: the script is saved to
+        // a file first, which the line sources.
+        Shell::Nushell => (
+            "source ~/.awsesh.nu",
+            "config.nu (`$nu.config-path`) after `awsesh init nushell | save -f ~/.awsesh.nu`",
+        ),
     }
 }
 
@@ -81,6 +109,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Fish => "fish",
         Shell::Posix => "posix",
         Shell::Tcsh => "tcsh",
+        Shell::Nushell => "nushell",
     }
 }
 
@@ -105,12 +134,13 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 5] = [
+    const SHELLS: [Shell; 6] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::Posix,
         Shell::Tcsh,
+        Shell::Nushell,
     ];
 
     #[test]
@@ -153,6 +183,11 @@ mod tests {
             "{tcsh}"
         );
         assert!(!tcsh.contains('#'), "tcsh output keeps a comment:\n{tcsh}");
+        let nu = render(Shell::Nushell, &opts("/opt/a\"b\\$(x)", "aws", true));
+        assert!(
+            nu.contains(r#"const _awsesh_bin = "/opt/a\"b\\$(x)""#),
+            "{nu}"
+        );
         assert!(
             tcsh.lines().all(|l| l.ends_with(';')),
             "a tcsh line without `;`:\n{tcsh}"

@@ -17,6 +17,8 @@ pub enum Shell {
     /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`).
     Posix,
     Tcsh,
+    /// nushell (`init nushell`): told everything as JSON data, never code.
+    Nushell,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -26,6 +28,7 @@ pub enum OutputFormat {
     Fish,
     Posix,
     Tcsh,
+    Nushell,
     Json,
 }
 
@@ -38,6 +41,7 @@ impl OutputFormat {
             OutputFormat::Fish => Some(Shell::Fish),
             OutputFormat::Posix => Some(Shell::Posix),
             OutputFormat::Tcsh => Some(Shell::Tcsh),
+            OutputFormat::Nushell => Some(Shell::Nushell),
             OutputFormat::Json => None,
         }
     }

@@ -40,11 +40,30 @@ pub fn tcsh(value: &str) -> String {
     out
 }
 
+/// nushell double quotes: no interpolation (that is `$"…"`), and the
+/// escapes `\\`, `\"` and `\u{…}` — used for every control character, so
+/// the literal stays on one line and no byte is left for a terminal to act on.
+pub fn nushell(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
         Shell::Fish => fish(value),
         Shell::Tcsh => tcsh(value),
+        Shell::Nushell => nushell(value),
     }
 }
 
@@ -65,6 +84,14 @@ mod tests {
         assert_eq!(tcsh("x!y"), r"'x\!y'");
         assert_eq!(tcsh("a\nb"), "'a\\\nb'");
         assert_eq!(tcsh(r"$x`y`\"), r"'$x`y`\'");
+    }
+
+    #[test]
+    fn nushell_escapes_quote_backslash_and_controls() {
+        assert_eq!(nushell(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(nushell(r"x\"), r#""x\\""#);
+        assert_eq!(nushell("a\nb\u{7f}"), r#""a\u{a}b\u{7f}""#);
+        assert_eq!(nushell("$(id) `x` ($y)"), r#""$(id) `x` ($y)""#);
     }
 
     #[test]

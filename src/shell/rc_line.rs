@@ -56,6 +56,11 @@ fn nesting(shell: Shell, line: &str) -> i64 {
                 "end" => -1,
                 _ => 0,
             },
+            // nushell: blocks are braces, wherever they stand on the line.
+            Shell::Nushell => {
+                let opens = command.matches('{').count() as i64;
+                opens - command.matches('}').count() as i64
+            }
             Shell::Tcsh => match first {
                 "if" if command.ends_with("then") => 1,
                 "foreach" | "while" | "switch" => 1,
@@ -101,6 +106,15 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
         Shell::Tcsh => line
             .strip_prefix("eval \"`")
             .and_then(|rest| rest.strip_suffix("`\"")),
+        // `source ~/.awsesh.nu` (any path to a file of that name, quoted or
+        // not): what loads the script `awsesh init nushell` saved.
+        Shell::Nushell => {
+            return line.strip_prefix("source ").is_some_and(|path| {
+                let path = path.trim().trim_matches(|c| c == '\'' || c == '"' || c == '`');
+                path.rsplit('/').next() == Some(".awsesh.nu")
+                    && !path.contains(|c: char| c.is_whitespace() || ";|(){}$".contains(c))
+            });
+        }
     };
     inner.is_some_and(|inner| runs_init(inner.trim(), name))
 }
@@ -163,6 +177,8 @@ mod tests {
             ),
             (Shell::Posix, "eval \"$(awsesh init posix)\"\n"),
             (Shell::Tcsh, "eval \"`awsesh init tcsh`\"\n"),
+            (Shell::Nushell, "$env.X = 1\nsource ~/.awsesh.nu # mine\n"),
+            (Shell::Nushell, "source '/home/me/.awsesh.nu'\n"),
         ] {
             assert!(loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }
@@ -209,6 +225,10 @@ mod tests {
             (Shell::Bash, "eval \"$(notawsesh init bash)\"\n"),
             (Shell::Bash, "eval \"$(awsesh init bash; rm -rf x)\"\n"),
             (Shell::Bash, "eval \"$(awsesh env)\"\n"),
+            (Shell::Nushell, "# source ~/.awsesh.nu\n"),
+            (Shell::Nushell, "if false {\n    source ~/.awsesh.nu\n}\n"),
+            (Shell::Nushell, "source ~/.zoxide.nu\n"),
+            (Shell::Bash, "source ~/.awsesh.nu\n"),
         ] {
             assert!(!loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }

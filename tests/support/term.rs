@@ -264,8 +264,14 @@ impl Term {
         // SAFETY: reading into a local buffer from the pty master we own.
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
         if n > 0 {
-            self.text
-                .push_str(&String::from_utf8_lossy(&buf[..n as usize]));
+            let chunk = String::from_utf8_lossy(&buf[..n as usize]).into_owned();
+            // A real terminal answers a cursor-position query (ESC [6n);
+            // nushell's line editor waits for the answer before its prompt.
+            for _ in 0..chunk.matches("\x1b[6n").count() {
+                let _ = self.session.write_all(b"\x1b[1;1R");
+                let _ = self.session.flush();
+            }
+            self.text.push_str(&chunk);
             true
         } else {
             // EOF / EIO: the shell is gone; don't spin.
