@@ -71,6 +71,75 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
             \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
                 AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
         fi
+        \builtin unset _AWSESH_KEY
+        _awsesh_children
+    }
+
+    # Whether the exported keys are the ones awsesh exported last.
+    _awsesh_holds() {
+        [[ -n ${AWSESH_PROFILE+set} && -n ${_AWSESH_KEY-} && ${AWS_ACCESS_KEY_ID-} == "$_AWSESH_KEY" ]]
+    }
+
+    # What programs started from this shell see. While it holds awsesh's
+    # keys, AWS_PROFILE stays a shell variable but is not exported: the AWS
+    # SDK for JavaScript v3 (and .NET) would take the profile over the keys
+    # in the environment. The profile's region is exported instead, unless
+    # AWS_REGION or AWS_DEFAULT_REGION is set already. Without the keys,
+    # what this did is undone. No fork.
+    _awsesh_children() {
+        if _awsesh_holds; then
+            if [[ -n ${AWS_PROFILE+set} ]]; then
+                \builtin export -n AWS_PROFILE
+                _awsesh_hid_profile=1
+            fi
+            if [[ ${_awsesh_set_region-} != "${_AWSESH_REGION-}" ]]; then
+                _awsesh_drop_region
+            fi
+            if [[ -n ${_AWSESH_REGION-} && -z ${AWS_REGION-} && -z ${AWS_DEFAULT_REGION-} ]]; then
+                \builtin export AWS_REGION="$_AWSESH_REGION" AWS_DEFAULT_REGION="$_AWSESH_REGION"
+                _awsesh_set_region=$_AWSESH_REGION
+            fi
+        else
+            if [[ -n ${_awsesh_hid_profile-} ]]; then
+                _awsesh_hid_profile=
+                [[ -z ${AWS_PROFILE+set} ]] || \builtin export AWS_PROFILE
+            fi
+            _awsesh_drop_region
+        fi
+    }
+
+    # Unsets the region _awsesh_children exported, unless changed since.
+    _awsesh_drop_region() {
+        if [[ -n ${_awsesh_set_region-} ]]; then
+            [[ ${AWS_REGION-} != "$_awsesh_set_region" ]] || \builtin unset AWS_REGION
+            [[ ${AWS_DEFAULT_REGION-} != "$_awsesh_set_region" ]] || \builtin unset AWS_DEFAULT_REGION
+            _awsesh_set_region=
+        fi
+    }
+
+    # Compares what is exported with what awsesh exported, at each prompt.
+    # Status 0 when the session must be loaded again: its keys were unset
+    # by hand (or some of them were), or keys set by hand were unset again.
+    # Keys replaced by hand with others are left alone, and the shell stops
+    # claiming them: $AWSESH_PROFILE and the expiry go, the segment is empty.
+    _awsesh_keys_changed() {
+        if [[ -n ${_AWSESH_KEY-} ]]; then
+            if [[ -z ${AWS_ACCESS_KEY_ID-} ]]; then
+                \builtin return 0
+            elif [[ $AWS_ACCESS_KEY_ID != "$_AWSESH_KEY" ]]; then
+                \builtin unset AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
+                _AWSESH_ASIDE=1
+                _awsesh_children
+            elif [[ -z ${AWS_SECRET_ACCESS_KEY-} || -z ${AWS_SESSION_TOKEN-} || -z ${AWSESH_PROFILE-} ]]; then
+                \builtin return 0
+            else
+                _AWSESH_ASIDE=
+            fi
+        elif [[ -n ${_AWSESH_ASIDE-} && -z ${AWS_ACCESS_KEY_ID-} ]]; then
+            _AWSESH_ASIDE=
+            \builtin return 0
+        fi
+        \builtin return 1
     }
 
     # Loads the session of profile $1, or drops what the shell holds; runs on
@@ -83,8 +152,10 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
             \builtin eval "$out"
         else
             _awsesh_unexport
-            \builtin unset _AWSESH_EXP _AWSESH_STAMP
+            \builtin unset _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
         fi
+        _AWSESH_ASIDE=
+        _awsesh_children
         # Even when awsesh failed: do not retry at every prompt.
         _AWSESH_FOR=$1
     }
@@ -97,9 +168,9 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     # when their text changes (at most once a minute).
     _awsesh_hook() {
         \builtin local status=$? profile="${AWS_PROFILE:-default}"
-        if [[ $profile != "${_AWSESH_FOR-}" ]]; then
+        if [[ $profile != "${_AWSESH_FOR-}" ]] || _awsesh_keys_changed; then
             _awsesh_sync "$profile"
-        else
+        elif [[ -z ${_AWSESH_ASIDE-} ]]; then
             _awsesh_stamp=
             if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
                 IFS= \builtin read -r -n 20 _awsesh_stamp 2>&- <"$_AWSESH_STAMP" || :
@@ -108,8 +179,10 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
                 _awsesh_sync "$profile"
             fi
         fi
+        # Also after a command line that exported AWS_PROFILE again.
+        _awsesh_children
         _awsesh_clock
-        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-}" ]] ||
+        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-} ${_AWSESH_ASIDE-}" ]] ||
             ((_awsesh_now >= _awsesh_seg_until)); then
             _awsesh_segment "$profile"
         fi
@@ -128,9 +201,10 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     _awsesh_segment() {
         \builtin local left name=
         AWSESH_PROMPT_SEGMENT=
-        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-}"
+        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-} ${_AWSESH_ASIDE-}"
         _awsesh_seg_until=$_awsesh_never
-        if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[!0-9]* || ${_AWSESH_FOR-} != "$1" ]]; then
+        if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[!0-9]* || ${_AWSESH_FOR-} != "$1" ||
+            -n ${_AWSESH_ASIDE-} ]]; then
             \builtin return 0
         fi
         left=$((_AWSESH_EXP - _awsesh_now))
@@ -193,6 +267,9 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
         fi
         [[ -n $_awsesh_margin && ${AWSESH_PROFILE-} == "$1" && ${_AWSESH_FOR-} == "$1" &&
             -n ${_AWSESH_EXP-} && $_AWSESH_EXP != *[!0-9]* ]] || \builtin return 1
+        # Keys unset or replaced by hand since the last prompt: not fresh.
+        _awsesh_holds && [[ -n ${AWS_SECRET_ACCESS_KEY-} && -n ${AWS_SESSION_TOKEN-} ]] ||
+            \builtin return 1
         _awsesh_clock
         ((_AWSESH_EXP - _awsesh_now > _awsesh_margin))
     }
@@ -209,6 +286,28 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
                 \builtin unset AWSESH_REFRESH_MARGIN
                 \builtin command "$_awsesh_bin" env --ensure --pass-other-sign-in --shell bash "--profile=$1"
             )
+        fi
+    }
+
+    # Evaluates awsesh's lines for this shell ($1), then fixes what
+    # children see at once: `aws … && node …` on one line gets the session.
+    _awsesh_load() {
+        \builtin eval "$1"
+        _AWSESH_ASIDE=
+        _awsesh_children
+    }
+
+    # The real command (or awsesh, $1 = bin) with AWS_PROFILE in its
+    # environment even while this shell keeps it unexported: the AWS CLI
+    # reads the profile's settings, awsesh which profile is meant.
+    _awsesh_run() {
+        \builtin local prog=$_awsesh_cmd
+        [[ $1 != bin ]] || prog=$_awsesh_bin
+        \builtin shift
+        if [[ -n ${AWS_PROFILE+set} ]]; then
+            AWS_PROFILE=$AWS_PROFILE \builtin command "$prog" "$@"
+        else
+            \builtin command "$prog" "$@"
         fi
     }
 
@@ -254,7 +353,7 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
     _awsesh_as_typed() {
         (
             _awsesh_unexport
-            \builtin command "$_awsesh_cmd" "$@"
+            _awsesh_run cmd "$@"
         )
     }
 
@@ -294,7 +393,7 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
         '' | configure | help | sso | login | logout) pass=1 ;;
         esac
         if [[ -n $pass || $want == profile || $last == help ]]; then
-            \builtin command "$_awsesh_cmd" "$@"
+            _awsesh_run cmd "$@"
             \builtin return
         fi
         _awsesh_note_default_profile
@@ -322,12 +421,12 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
                     \builtin return
                 fi
                 ((rc == 0)) || \builtin return "$rc"
-                \builtin eval "$out"
+                _awsesh_load "$out"
             fi
             if [[ -n $explicit ]]; then
-                \builtin command "$_awsesh_cmd" ${args[@]+"${args[@]}"}
+                _awsesh_run cmd ${args[@]+"${args[@]}"}
             else
-                \builtin command "$_awsesh_cmd" "$@"
+                _awsesh_run cmd "$@"
             fi
             \builtin return
         fi
@@ -372,6 +471,15 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
         \builtin printf '%s' "${kind:-none}"
     }
 
+    # For `awsesh doctor`: whether programs started from here see
+    # AWS_PROFILE (yes/no), which awsesh itself is given either way.
+    _awsesh_doctor_profile_exported() {
+        case $(\builtin declare -p AWS_PROFILE 2>/dev/null) in
+        "declare -"*x*" AWS_PROFILE="*) \builtin printf yes ;;
+        *) \builtin printf no ;;
+        esac
+    }
+
     # `awsesh login|logout` also update this shell; `awsesh doctor` is told
     # what only the shell knows; the rest passes through.
     function awsesh {
@@ -385,7 +493,7 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
                 fi
                 case $arg in
                 -h | --help | -V | --version | --shell | --shell=*)
-                    \builtin command "$_awsesh_bin" "$@"
+                    _awsesh_run bin "$@"
                     \builtin return
                     ;;
                 --profile | -p) want=1 ;;
@@ -398,20 +506,21 @@ elif [[ $- == *i* && -n ${BASH_VERSION-} ]]; then
             [[ -n $explicit ]] || profile=${AWS_PROFILE:-default}
             if [[ $1 == login ]] && ! _awsesh_own_profile "$profile"; then
                 # Another profile than this shell's: logged in, not loaded.
-                \builtin command "$_awsesh_bin" "$@"
+                _awsesh_run bin "$@"
                 \builtin return
             fi
-            out=$(\builtin command "$_awsesh_bin" "$@" --shell bash) || \builtin return
-            \builtin eval "$out"
+            out=$(_awsesh_run bin "$@" --shell bash) || \builtin return
+            _awsesh_load "$out"
             ;;
         doctor)
             AWSESH_HOOK=bash AWSESH_HOOK_REGISTERED=$(_awsesh_doctor_hook) \
                 AWSESH_HOOK_CMD=$_awsesh_cmd AWSESH_HOOK_CMD_IS=$(_awsesh_doctor_cmd) \
-                \builtin command "$_awsesh_bin" "$@"
+                AWSESH_HOOK_PROFILE_EXPORTED=$(_awsesh_doctor_profile_exported) \
+                _awsesh_run bin "$@"
             ;;
         *)
             # AWSESH_HOOK tells `awsesh doctor` that this shell has the hook.
-            AWSESH_HOOK=bash \builtin command "$_awsesh_bin" "$@"
+            AWSESH_HOOK=bash _awsesh_run bin "$@"
             ;;
         esac
     }

@@ -71,6 +71,95 @@ if status is-interactive
             set -e AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
                 AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
         end
+        set -e _AWSESH_KEY
+        _awsesh_children
+    end
+
+    # Whether the exported keys are the ones awsesh exported last.
+    function _awsesh_holds
+        set -q AWSESH_PROFILE; and test -n "$_AWSESH_KEY"
+        and test "$AWS_ACCESS_KEY_ID" = "$_AWSESH_KEY"
+    end
+
+    # What programs started from this shell see. While it holds awsesh's
+    # keys, AWS_PROFILE stays a global variable but is not exported: the AWS
+    # SDK for JavaScript v3 (and .NET) would take the profile over the keys
+    # in the environment. The profile's region is exported instead, unless
+    # AWS_REGION or AWS_DEFAULT_REGION is set already. Without the keys,
+    # what this did is undone. No fork.
+    function _awsesh_children
+        if _awsesh_holds
+            if set -q AWS_PROFILE
+                set -gu AWS_PROFILE $AWS_PROFILE
+                set -g _awsesh_hid_profile 1
+            end
+            test "$_awsesh_set_region" = "$_AWSESH_REGION"; or _awsesh_drop_region
+            if test -n "$_AWSESH_REGION"; and test -z "$AWS_REGION"; and test -z "$AWS_DEFAULT_REGION"
+                set -gx AWS_REGION $_AWSESH_REGION
+                set -gx AWS_DEFAULT_REGION $_AWSESH_REGION
+                set -g _awsesh_set_region $_AWSESH_REGION
+            end
+        else
+            if test -n "$_awsesh_hid_profile"
+                set -g _awsesh_hid_profile ''
+                # (`set -gx NAME` alone would empty it.)
+                set -q AWS_PROFILE; and set -gx AWS_PROFILE $AWS_PROFILE
+            end
+            _awsesh_drop_region
+        end
+    end
+
+    # Unsets the region _awsesh_children exported, unless changed since.
+    function _awsesh_drop_region
+        if test -n "$_awsesh_set_region"
+            test "$AWS_REGION" != "$_awsesh_set_region"; or set -e AWS_REGION
+            test "$AWS_DEFAULT_REGION" != "$_awsesh_set_region"; or set -e AWS_DEFAULT_REGION
+            set -g _awsesh_set_region ''
+        end
+    end
+
+    # Compares what is exported with what awsesh exported, at each prompt.
+    # Status 0 when the session must be loaded again: its keys were unset
+    # by hand (or some of them were), or keys set by hand were unset again.
+    # Keys replaced by hand with others are left alone, and the shell stops
+    # claiming them: $AWSESH_PROFILE and the expiry go, the segment is empty.
+    function _awsesh_keys_changed
+        if test -n "$_AWSESH_KEY"
+            if test -z "$AWS_ACCESS_KEY_ID"
+                return 0
+            else if test "$AWS_ACCESS_KEY_ID" != "$_AWSESH_KEY"
+                set -e AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
+                set -g _AWSESH_ASIDE 1
+                _awsesh_children
+            else if test -z "$AWS_SECRET_ACCESS_KEY"; or test -z "$AWS_SESSION_TOKEN"; or test -z "$AWSESH_PROFILE"
+                return 0
+            else
+                set -g _AWSESH_ASIDE ''
+            end
+        else if test -n "$_AWSESH_ASIDE"; and test -z "$AWS_ACCESS_KEY_ID"
+            set -g _AWSESH_ASIDE ''
+            return 0
+        end
+        return 1
+    end
+
+    # Sources awsesh's lines for this shell ($argv), then fixes what
+    # children see at once: `aws …; and node …` on one line gets the session.
+    function _awsesh_load
+        builtin printf '%s\n' $argv | builtin source
+        set -g _AWSESH_ASIDE ''
+        _awsesh_children
+    end
+
+    # The real command (or awsesh, $argv[1] = bin) with AWS_PROFILE in its
+    # environment even while this shell keeps it unexported: the AWS CLI
+    # reads the profile's settings, awsesh which profile is meant.
+    function _awsesh_run
+        set -l prog $_awsesh_cmd
+        test "$argv[1]" = bin; and set prog $_awsesh_bin
+        set -e argv[1]
+        set -q AWS_PROFILE; and set -lx AWS_PROFILE $AWS_PROFILE
+        command $prog $argv
     end
 
     # Loads the session of profile $argv[1], or drops what the shell holds;
@@ -83,8 +172,10 @@ if status is-interactive
             builtin printf '%s\n' $out | builtin source
         else
             _awsesh_unexport
-            set -e _AWSESH_EXP _AWSESH_STAMP
+            set -e _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
         end
+        set -g _AWSESH_ASIDE ''
+        _awsesh_children
         # Even when awsesh failed: do not retry at every prompt.
         set -g _AWSESH_FOR $argv[1]
     end
@@ -103,12 +194,16 @@ if status is-interactive
         if set -q _AWSESH_STAMP[1]; and test -f "$_AWSESH_STAMP"
             read -n 20 stamp <$_AWSESH_STAMP 2>/dev/null
         end
-        if test "$profile" != "$_AWSESH_FOR"; or test "$stamp" != "$_AWSESH_EXP"
+        if test "$profile" != "$_AWSESH_FOR"; or _awsesh_keys_changed
+            _awsesh_sync $profile
+        else if test -z "$_AWSESH_ASIDE"; and test "$stamp" != "$_AWSESH_EXP"
             _awsesh_sync $profile
         end
+        # Also after a command line that exported AWS_PROFILE again.
+        _awsesh_children
         set -l age ''
         set -q _awsesh_clock[1]; and set age (builtin path mtime --relative -- $_awsesh_clock 2>/dev/null)
-        if test -z "$age"; or test "$profile $_AWSESH_FOR $_AWSESH_EXP" != "$_awsesh_seg_for"
+        if test -z "$age"; or test "$profile $_AWSESH_FOR $_AWSESH_EXP $_AWSESH_ASIDE" != "$_awsesh_seg_for"
             or test "$age" -ge "$_awsesh_seg_until"; or test "$age" -lt "$_awsesh_seg_age"
             _awsesh_segment $profile
         end
@@ -123,9 +218,10 @@ if status is-interactive
     # use them any more.
     function _awsesh_segment
         set -g AWSESH_PROMPT_SEGMENT ''
-        set -g _awsesh_seg_for "$argv[1] $_AWSESH_FOR $_AWSESH_EXP"
+        set -g _awsesh_seg_for "$argv[1] $_AWSESH_FOR $_AWSESH_EXP $_AWSESH_ASIDE"
         set -g _awsesh_seg_until $_awsesh_never
         set -q _AWSESH_EXP[1]; and test "$_AWSESH_FOR" = "$argv[1]"; or return 0
+        test -z "$_AWSESH_ASIDE"; or return 0
         builtin string match -qr '^[0-9]{1,18}$' -- $_AWSESH_EXP; or return 0
         set -l now (_awsesh_now)
         set -l left (builtin math $_AWSESH_EXP - $now)
@@ -189,6 +285,9 @@ if status is-interactive
         and test "$AWSESH_PROFILE" = "$argv[1]"; and test "$_AWSESH_FOR" = "$argv[1]"
         and builtin string match -qr '^[0-9]{1,18}$' -- $_AWSESH_EXP
         or return 1
+        # Keys unset or replaced by hand since the last prompt: not fresh.
+        _awsesh_holds; and test -n "$AWS_SECRET_ACCESS_KEY"; and test -n "$AWS_SESSION_TOKEN"
+        or return 1
         test (builtin math $_AWSESH_EXP - (_awsesh_now)) -gt $_awsesh_margin
     end
 
@@ -196,6 +295,8 @@ if status is-interactive
     # The shell's AWSESH_REFRESH_MARGIN goes along even when not exported;
     # an empty one (the default, here) does not.
     function _awsesh_ensure
+        # This shell may keep AWS_PROFILE unexported (see _awsesh_children).
+        set -q AWS_PROFILE; and set -lx AWS_PROFILE $AWS_PROFILE
         if test -n "$AWSESH_REFRESH_MARGIN"
             AWSESH_REFRESH_MARGIN="$AWSESH_REFRESH_MARGIN" command $_awsesh_bin env --ensure --pass-other-sign-in --shell fish "--profile=$argv[1]"
         else
@@ -220,6 +321,7 @@ if status is-interactive
     # `env --ensure` said 3): the command as typed, without a session awsesh
     # exported for another profile, which would win over the profile's own.
     function _awsesh_as_typed
+        set -q AWS_PROFILE; and set -lx AWS_PROFILE $AWS_PROFILE
         if set -q AWSESH_PROFILE
             command env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
                 -u AWS_CREDENTIAL_EXPIRATION -u AWSESH_PROFILE $_awsesh_cmd $argv
@@ -281,7 +383,7 @@ if status is-interactive
                 set pass 1
         end
         if test -n "$pass"; or test "$want" = profile; or test "$last" = help
-            command $_awsesh_cmd $argv
+            _awsesh_run cmd $argv
             return $status
         end
         _awsesh_note_default_profile
@@ -303,9 +405,9 @@ if status is-interactive
                     return $status
                 end
                 test $rc = 0; or return $rc
-                builtin printf '%s\n' $out | builtin source
+                _awsesh_load $out
             end
-            command $_awsesh_cmd $args
+            _awsesh_run cmd $args
             return $status
         end
         # Another profile than this shell's: its session for this one command
@@ -359,7 +461,7 @@ if status is-interactive
                     end
                     switch $arg
                         case -h --help -V --version --shell '--shell=*'
-                            command $_awsesh_bin $argv
+                            _awsesh_run bin $argv
                             return $status
                         case --profile -p
                             set want 1
@@ -381,19 +483,24 @@ if status is-interactive
                 end
                 if test "$argv[1]" = login; and test -n "$other"
                     # Another profile than this shell's: logged in, not loaded.
-                    command $_awsesh_bin $argv
+                    _awsesh_run bin $argv
                     return $status
                 end
-                set -l out (command $_awsesh_bin $argv --shell fish)
+                set -l out (_awsesh_run bin $argv --shell fish)
                 or return $status
-                builtin printf '%s\n' $out | builtin source
+                _awsesh_load $out
             case doctor
+                # Whether programs started from here see AWS_PROFILE (awsesh
+                # itself is given it either way).
+                set -l exported no
+                set -qx AWS_PROFILE; and set exported yes
                 AWSESH_HOOK=fish AWSESH_HOOK_REGISTERED=(_awsesh_doctor_hook) \
-                    AWSESH_HOOK_CMD=$_awsesh_cmd AWSESH_HOOK_CMD_IS=(_awsesh_doctor_cmd) command $_awsesh_bin $argv
+                    AWSESH_HOOK_CMD=$_awsesh_cmd AWSESH_HOOK_CMD_IS=(_awsesh_doctor_cmd) \
+                    AWSESH_HOOK_PROFILE_EXPORTED=$exported _awsesh_run bin $argv
                 return $status
             case '*'
                 # AWSESH_HOOK tells `awsesh doctor` that this shell has the hook.
-                AWSESH_HOOK=fish command $_awsesh_bin $argv
+                AWSESH_HOOK=fish _awsesh_run bin $argv
                 return $status
         end
     end

@@ -60,6 +60,101 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
             \builtin unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
                 AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
         fi
+        \builtin unset _AWSESH_KEY
+        _awsesh_children
+    }
+
+    # Whether the exported keys are the ones awsesh exported last.
+    _awsesh_holds() {
+        [[ -n ${AWSESH_PROFILE+set} && -n ${_AWSESH_KEY-} && ${AWS_ACCESS_KEY_ID-} == "$_AWSESH_KEY" ]]
+    }
+
+    # What programs started from this shell see. While it holds awsesh's
+    # keys, AWS_PROFILE stays a shell variable but is not exported: the AWS
+    # SDK for JavaScript v3 (and .NET) would take the profile over the keys
+    # in the environment. The profile's region is exported instead, unless
+    # AWS_REGION or AWS_DEFAULT_REGION is set already. Without the keys,
+    # what this did is undone. No fork.
+    _awsesh_children() {
+        \builtin emulate -L zsh
+        if _awsesh_holds; then
+            if [[ -n ${AWS_PROFILE+set} ]]; then
+                \builtin typeset -g +x AWS_PROFILE
+                \builtin typeset -g _awsesh_hid_profile=1
+            fi
+            if [[ ${_awsesh_set_region-} != "${_AWSESH_REGION-}" ]]; then
+                _awsesh_drop_region
+            fi
+            if [[ -n ${_AWSESH_REGION-} && -z ${AWS_REGION-} && -z ${AWS_DEFAULT_REGION-} ]]; then
+                \builtin export AWS_REGION="$_AWSESH_REGION" AWS_DEFAULT_REGION="$_AWSESH_REGION"
+                \builtin typeset -g _awsesh_set_region="$_AWSESH_REGION"
+            fi
+        else
+            if [[ -n ${_awsesh_hid_profile-} ]]; then
+                \builtin typeset -g _awsesh_hid_profile=''
+                [[ -z ${AWS_PROFILE+set} ]] || \builtin export AWS_PROFILE
+            fi
+            _awsesh_drop_region
+        fi
+    }
+
+    # Unsets the region _awsesh_children exported, unless changed since.
+    _awsesh_drop_region() {
+        \builtin emulate -L zsh
+        if [[ -n ${_awsesh_set_region-} ]]; then
+            [[ ${AWS_REGION-} != "$_awsesh_set_region" ]] || \builtin unset AWS_REGION
+            [[ ${AWS_DEFAULT_REGION-} != "$_awsesh_set_region" ]] || \builtin unset AWS_DEFAULT_REGION
+            \builtin typeset -g _awsesh_set_region=''
+        fi
+    }
+
+    # Compares what is exported with what awsesh exported, at each prompt.
+    # Status 0 when the session must be loaded again: its keys were unset
+    # by hand (or some of them were), or keys set by hand were unset again.
+    # Keys replaced by hand with others are left alone, and the shell stops
+    # claiming them: $AWSESH_PROFILE and the expiry go, the segment is empty.
+    _awsesh_keys_changed() {
+        \builtin emulate -L zsh
+        if [[ -n ${_AWSESH_KEY-} ]]; then
+            if [[ -z ${AWS_ACCESS_KEY_ID-} ]]; then
+                \builtin return 0
+            elif [[ $AWS_ACCESS_KEY_ID != "$_AWSESH_KEY" ]]; then
+                \builtin unset AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
+                \builtin typeset -g _AWSESH_ASIDE=1
+                _awsesh_children
+            elif [[ -z ${AWS_SECRET_ACCESS_KEY-} || -z ${AWS_SESSION_TOKEN-} || -z ${AWSESH_PROFILE-} ]]; then
+                \builtin return 0
+            else
+                \builtin typeset -g _AWSESH_ASIDE=''
+            fi
+        elif [[ -n ${_AWSESH_ASIDE-} && -z ${AWS_ACCESS_KEY_ID-} ]]; then
+            \builtin typeset -g _AWSESH_ASIDE=''
+            \builtin return 0
+        fi
+        \builtin return 1
+    }
+
+    # Evaluates awsesh's lines for this shell ($1), then fixes what
+    # children see at once: `aws … && node …` on one line gets the session.
+    _awsesh_load() {
+        \builtin eval "$1"
+        \builtin typeset -g _AWSESH_ASIDE=''
+        _awsesh_children
+    }
+
+    # The real command (or awsesh, $1 = bin) with AWS_PROFILE in its
+    # environment even while this shell keeps it unexported: the AWS CLI
+    # reads the profile's settings, awsesh which profile is meant.
+    _awsesh_run() {
+        \builtin emulate -L zsh
+        \builtin local prog="$_awsesh_cmd"
+        [[ $1 != bin ]] || prog="$_awsesh_bin"
+        \builtin shift
+        if [[ -n ${AWS_PROFILE+set} ]]; then
+            AWS_PROFILE="$AWS_PROFILE" \builtin command "$prog" "$@"
+        else
+            \builtin command "$prog" "$@"
+        fi
     }
 
     # Loads the session of profile $1, or drops what the shell holds; runs on
@@ -73,8 +168,10 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
             \builtin eval "$out"
         else
             _awsesh_unexport
-            \builtin unset _AWSESH_EXP _AWSESH_STAMP
+            \builtin unset _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
         fi
+        \builtin typeset -g _AWSESH_ASIDE=''
+        _awsesh_children
         # Even when awsesh failed: do not retry at every prompt.
         \builtin typeset -g _AWSESH_FOR="$1"
     }
@@ -88,9 +185,9 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
     _awsesh_hook() {
         \builtin emulate -L zsh
         \builtin local profile="${AWS_PROFILE:-default}"
-        if [[ $profile != "${_AWSESH_FOR-}" ]]; then
+        if [[ $profile != "${_AWSESH_FOR-}" ]] || _awsesh_keys_changed; then
             _awsesh_sync "$profile"
-        else
+        elif [[ -z ${_AWSESH_ASIDE-} ]]; then
             _awsesh_stamp=''
             if [[ -n ${_AWSESH_STAMP-} && -f $_AWSESH_STAMP ]]; then
                 IFS= \builtin read -r -u 0 -k 20 _awsesh_stamp 2>&- <"$_AWSESH_STAMP"
@@ -100,9 +197,11 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
                 _awsesh_sync "$profile"
             fi
         fi
+        # Also after a command line that exported AWS_PROFILE again.
+        _awsesh_children
         _awsesh_now="${EPOCHSECONDS-}"
         [[ -n $_awsesh_now ]] || _awsesh_clock
-        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-}" ]] ||
+        if [[ $_awsesh_seg_for != "$profile ${_AWSESH_FOR-} ${_AWSESH_EXP-} ${_AWSESH_ASIDE-}" ]] ||
             ((_awsesh_now >= _awsesh_seg_until)); then
             _awsesh_segment "$profile"
         fi
@@ -122,9 +221,10 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         \builtin emulate -L zsh
         \builtin local left name=''
         AWSESH_PROMPT_SEGMENT=''
-        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-}"
+        _awsesh_seg_for="$1 ${_AWSESH_FOR-} ${_AWSESH_EXP-} ${_AWSESH_ASIDE-}"
         _awsesh_seg_until=$_awsesh_never
-        if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[^0-9]* || ${_AWSESH_FOR-} != "$1" ]]; then
+        if [[ -z ${_AWSESH_EXP-} || $_AWSESH_EXP == *[^0-9]* || ${_AWSESH_FOR-} != "$1" ||
+            -n ${_AWSESH_ASIDE-} ]]; then
             \builtin return 0
         fi
         left=$((_AWSESH_EXP - _awsesh_now))
@@ -192,6 +292,9 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         fi
         [[ -n $_awsesh_margin && ${AWSESH_PROFILE-} == "$1" && ${_AWSESH_FOR-} == "$1" &&
             -n ${_AWSESH_EXP-} && $_AWSESH_EXP != *[^0-9]* ]] || \builtin return 1
+        # Keys unset or replaced by hand since the last prompt: not fresh.
+        _awsesh_holds && [[ -n ${AWS_SECRET_ACCESS_KEY-} && -n ${AWS_SESSION_TOKEN-} ]] ||
+            \builtin return 1
         _awsesh_clock
         ((_AWSESH_EXP - _awsesh_now > _awsesh_margin))
     }
@@ -200,20 +303,22 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
     # keeps zsh from aborting the caller on Ctrl-C at the MFA prompt, so
     # awsesh's own status (130) is what comes back. The shell's
     # AWSESH_REFRESH_MARGIN goes along even when it is not exported; an
-    # empty one (the default, here) does not.
+    # empty one (the default, here) does not. Nor does AWS_PROFILE, which
+    # this shell may keep unexported (see _awsesh_children).
     _awsesh_capture() {
         \builtin emulate -L zsh
         \builtin setopt localtraps
         \builtin trap : INT
-        if [[ -n ${AWSESH_REFRESH_MARGIN-} ]]; then
-            out="$(AWSESH_REFRESH_MARGIN="$AWSESH_REFRESH_MARGIN" \builtin command "$_awsesh_bin" "$@")"
-        else
-            # An empty margin is the default here: not handed on.
-            out="$(
+        out="$(
+            [[ -z ${AWS_PROFILE+set} ]] || \builtin export AWS_PROFILE
+            if [[ -n ${AWSESH_REFRESH_MARGIN-} ]]; then
+                \builtin export AWSESH_REFRESH_MARGIN
+            else
+                # An empty margin is the default here: not handed on.
                 \builtin unset AWSESH_REFRESH_MARGIN
-                \builtin command "$_awsesh_bin" "$@"
-            )"
-        fi
+            fi
+            \builtin command "$_awsesh_bin" "$@"
+        )"
     }
 
     # Whether profile $1, named for one command, is the profile this shell is
@@ -248,7 +353,7 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         \builtin emulate -L zsh
         (
             _awsesh_unexport
-            \builtin command "$_awsesh_cmd" "$@"
+            _awsesh_run cmd "$@"
         )
     }
 
@@ -291,7 +396,7 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
         ('' | configure | help | sso | login | logout) pass=1 ;;
         esac
         if [[ -n $pass || $want == profile || $last == help ]]; then
-            \builtin command "$_awsesh_cmd" "$@"
+            _awsesh_run cmd "$@"
             \builtin return
         fi
         _awsesh_note_default_profile
@@ -321,10 +426,10 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
                     \builtin return
                 fi
                 ((rc == 0)) || \builtin return $rc
-                \builtin eval "$out"
+                _awsesh_load "$out"
                 out=''
             fi
-            \builtin command "$_awsesh_cmd" "${args[@]}"
+            _awsesh_run cmd "${args[@]}"
             \builtin return
         fi
         # Another profile than this shell's: its session for this one command
@@ -360,7 +465,7 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
     function awsesh {
         if [[ -o posixbuiltins ]]; then _awsesh_persist=1; else _awsesh_persist=''; fi
         \builtin emulate -L zsh
-        \builtin local arg profile='' explicit='' want='' out='' registered=no
+        \builtin local arg profile='' explicit='' want='' out='' registered=no exported=no
         case ${1-} in
         (login | logout)
             for arg in "$@"; do
@@ -370,7 +475,7 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
                 fi
                 case $arg in
                 (-h | --help | -V | --version | --shell | --shell=*)
-                    \builtin command "$_awsesh_bin" "$@"
+                    _awsesh_run bin "$@"
                     \builtin return
                     ;;
                 (--profile | -p) want=1 ;;
@@ -382,23 +487,27 @@ elif [[ -n ${ZSH_VERSION-} && -o interactive ]]; then
             [[ -n $explicit ]] || profile="${AWS_PROFILE:-default}"
             if [[ $1 == login ]] && ! _awsesh_own_profile "$profile"; then
                 # Another profile than this shell's: logged in, not loaded.
-                \builtin command "$_awsesh_bin" "$@"
+                _awsesh_run bin "$@"
                 \builtin return
             fi
             _awsesh_capture "$@" --shell zsh || \builtin return
-            \builtin eval "$out"
+            _awsesh_load "$out"
             ;;
         (doctor)
             if ((${precmd_functions[(Ie)_awsesh_hook]})); then
                 registered=yes
             fi
+            # Whether programs started from here see AWS_PROFILE (awsesh
+            # itself is given it either way).
+            exported=no
+            [[ ${(t)AWS_PROFILE-} != *-export* ]] || exported=yes
             AWSESH_HOOK=zsh AWSESH_HOOK_REGISTERED=$registered \
                 AWSESH_HOOK_CMD="$_awsesh_cmd" AWSESH_HOOK_CMD_IS="$(_awsesh_doctor_cmd)" \
-                \builtin command "$_awsesh_bin" "$@"
+                AWSESH_HOOK_PROFILE_EXPORTED=$exported _awsesh_run bin "$@"
             ;;
         (*)
             # AWSESH_HOOK tells `awsesh doctor` that this shell has the hook.
-            AWSESH_HOOK=zsh \builtin command "$_awsesh_bin" "$@"
+            AWSESH_HOOK=zsh _awsesh_run bin "$@"
             ;;
         esac
     }

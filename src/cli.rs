@@ -54,8 +54,8 @@ pub enum Command {
     /// Enroll a virtual MFA device from the terminal
     #[command(subcommand)]
     Mfa(MfaCommand),
-    /// The first day in one command: keys into the keyring, an MFA device, the shell line
-    Setup(ProfileArgs),
+    /// The first day in one command: keys into the keyring, a region, an MFA device, the shell line
+    Setup(SetupArgs),
     /// Used by the shell hook: print the session (or unset lines) and the paths the hook polls
     #[command(hide = true)]
     HookSync(HookSyncArgs),
@@ -87,6 +87,19 @@ pub struct ProfileArgs {
         add = ArgValueCandidates::new(profile_candidates)
     )]
     pub profile: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The profile's region, instead of asking for it (e.g. eu-west-1)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Used by setup itself: the run goes on in a fresh image of awsesh
+    /// after writing the AWS files (they are read once per process)
+    #[arg(long, hide = true)]
+    pub resumed: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -191,7 +204,8 @@ pub struct ExecArgs {
     #[arg(long)]
     pub server: bool,
     /// The command and its arguments: everything from the first argument that
-    /// is not one of awsesh's flags on (`--` before it is accepted too)
+    /// is not one of awsesh's flags on (`--` before it is accepted too);
+    /// none opens $SHELL (else /bin/sh) with the session
     #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
 }
@@ -253,8 +267,8 @@ pub enum KeysCommand {
     Add(KeysAddArgs),
     /// Show where each profile's long-term keys are (never the secrets)
     List,
-    /// Remove a profile's keys from the OS keyring
-    Remove(ProfileArgs),
+    /// Remove a profile's keys from the OS keyring (asks first; --yes without a terminal)
+    Remove(KeysRemoveArgs),
     /// Replace a profile's access key with a new one (IAM), then delete the old one
     Rotate(KeysRotateArgs),
 }
@@ -267,6 +281,19 @@ pub struct KeysAddArgs {
     /// into the keyring, removing only their lines from the file
     #[arg(long)]
     pub migrate: bool,
+    /// The keyring holds another IAM user's key for the profile: replace it
+    /// without asking
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysRemoveArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Remove without asking (needed without a terminal)
+    #[arg(long, alias = "force")]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

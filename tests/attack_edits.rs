@@ -123,9 +123,7 @@ fn two_different_keys_in_the_default_pair_are_refused_and_nothing_changes() {
     assert!(!err.contains(&secret), "{err}");
     assert_eq!(fs::read_to_string(sandbox.config_path()).unwrap(), original);
     assert!(
-        keyring
-            .search(&[("service", "awsesh"), ("username", "p-default")])
-            .is_empty(),
+        keyring.items_of("p-default").is_empty(),
         "nothing was stored either"
     );
 }

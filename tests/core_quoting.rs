@@ -83,7 +83,7 @@ fn hostile_profile_names_round_trip_through_bash_zsh_and_fish() {
 }
 
 #[test]
-fn session_exports_round_trip_through_bash_zsh_and_fish() {
+fn session_exports_round_trip_through_bash_zsh_fish_and_posix_sh() {
     let Some(moto) = moto() else { return };
     let sandbox = Sandbox::new(moto);
     let (code, _, err) = sandbox.run(&["login", "--token-code", "123456"]);
@@ -97,7 +97,14 @@ fn session_exports_round_trip_through_bash_zsh_and_fish() {
         "AWS_CREDENTIAL_EXPIRATION",
         "AWSESH_PROFILE",
     ];
-    for shell in ["bash", "zsh", "fish"] {
+    // `--shell sh` (an alias of posix) is what a POSIX sh user types.
+    for (shell, format) in [
+        ("bash", "bash"),
+        ("zsh", "zsh"),
+        ("fish", "fish"),
+        ("dash", "sh"),
+        ("dash", "posix"),
+    ] {
         if which(shell).is_none() {
             support::missing(shell);
             continue;
@@ -106,7 +113,7 @@ fn session_exports_round_trip_through_bash_zsh_and_fish() {
         let print = "env | grep -E '^(AWS_|AWSESH_)' | sort";
         let script = match shell {
             "fish" => format!("$BIN env --shell fish | source; {print}"),
-            _ => format!(r#"eval "$("$BIN" env --shell {shell})"; {print}"#),
+            _ => format!(r#"eval "$("$BIN" env --shell {format})"; {print}"#),
         };
         let (out, _) = run_in(shell, &script, &sandbox, "");
         for name in names {

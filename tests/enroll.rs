@@ -73,13 +73,15 @@ fn shown_seed_after_k(pty: &mut Pty, seen: &mut Vec<u8>) -> String {
         .collect()
 }
 
-/// Types the current and the next code of the seed.
-fn type_two_codes(pty: &mut Pty, seed: &str) {
+/// Types the current and the next code of the seed; returns them.
+fn type_two_codes(pty: &mut Pty, seed: &str) -> [String; 2] {
     let t = now();
+    let codes = [totp(seed, t), totp(seed, t + 30)];
     pty.expect("First MFA code").unwrap();
-    pty.send_line(totp(seed, t)).unwrap();
+    pty.send_line(&codes[0]).unwrap();
     pty.expect("Next MFA code").unwrap();
-    pty.send_line(totp(seed, t + 30)).unwrap();
+    pty.send_line(&codes[1]).unwrap();
+    codes
 }
 
 fn mfa_devices_in_iam(moto: &Moto, user: &str) -> Vec<String> {
@@ -114,7 +116,7 @@ fn enrolling_enables_the_device_pins_mfa_serial_and_a_login_works_with_it() {
     let mut pty = spawn_pty(&sandbox, &["mfa", "enroll"], &[]);
     let seed = shown_seed(&mut pty);
     assert!(seed.len() >= 16, "a Base32 seed: {seed}");
-    type_two_codes(&mut pty, &seed);
+    let typed = type_two_codes(&mut pty, &seed);
     let (code, output) = finish_pty(pty);
     assert_eq!(code, 0, "{output}");
     let serial = format!("arn:aws:iam::123456789012:mfa/{user}");
@@ -133,9 +135,20 @@ fn enrolling_enables_the_device_pins_mfa_serial_and_a_login_works_with_it() {
         assert_eq!(aws_configure_get(&sandbox, "mfa_serial", "default"), serial);
     }
 
-    // A login with a code of the new device, no discovery needed.
-    let code_now = totp(&seed, now());
-    let (code, _, err) = sandbox.run(&["login", "--token-code", &code_now]);
+    // The codes IAM took for the enrollment are spent (AWS refuses them
+    // again): awsesh refuses them itself, before any call, and says why.
+    for spent in &typed {
+        let (code, _, err) = sandbox.run(&["login", "--token-code", spent]);
+        assert_ne!(code, 0, "a spent code was sent again: {err}");
+        assert!(err.contains("already used"), "{err}");
+    }
+    assert_eq!(
+        moto.count_calls("GetSessionToken", &sandbox.access_key_id),
+        0
+    );
+    // A login with a later code of the new device, no discovery needed.
+    let code_later = totp(&seed, now() + 60);
+    let (code, _, err) = sandbox.run(&["login", "--token-code", &code_later]);
     assert_eq!(code, 0, "{err}");
     let (_, out, _) = sandbox.run(&["status", "--json"]);
     assert!(out.contains(&serial), "session made with the device: {out}");

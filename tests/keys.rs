@@ -60,8 +60,13 @@ fn run(
     output_within(&mut cmd, 60)
 }
 
+/// The user names of awsesh's items of a profile (escaped name).
 fn keyring_item(keyring: &Keyring, profile_key: &str) -> Vec<String> {
-    keyring.search(&[("service", "awsesh"), ("username", profile_key)])
+    keyring
+        .items_of(profile_key)
+        .into_iter()
+        .map(|(user, _)| user)
+        .collect()
 }
 
 #[test]
@@ -86,9 +91,9 @@ fn keys_added_from_stdin_live_in_the_keyring_sign_sessions_and_can_be_removed() 
 
     // The item is in the Secret Service under the escaped profile name, and
     // holds exactly these keys.
-    assert_eq!(keyring_item(&keyring, "p-team").len(), 1);
-    if let Some(stored) = keyring.lookup(&[("service", "awsesh"), ("username", "p-team")]) {
-        let v: serde_json::Value = serde_json::from_str(&stored).expect("JSON item");
+    let items = keyring_item(&keyring, "p-team");
+    assert_eq!(items.len(), 1, "{items:?}");
+    if let Some(v) = keyring.awsesh_item(&items[0]) {
         assert_eq!(v["access_key_id"], id.as_str());
         assert_eq!(v["secret_access_key"], secret.as_str());
     }
@@ -128,7 +133,7 @@ fn keys_added_from_stdin_live_in_the_keyring_sign_sessions_and_can_be_removed() 
     let (code, out, err) = run(
         &sandbox,
         Some(&keyring),
-        &["keys", "remove", "--profile", "team"],
+        &["keys", "remove", "--yes", "--profile", "team"],
         "",
         &[],
     );
@@ -568,8 +573,9 @@ fn rotating_a_keyring_key_leaves_only_the_new_key_in_iam_and_the_keyring() {
         err.contains(new_id.as_str()) && err.contains(&old_id),
         "{err}"
     );
-    if let Some(stored) = keyring.lookup(&[("service", "awsesh"), ("username", "p-team")]) {
-        let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let items = keyring_item(&keyring, "p-team");
+    assert_eq!(items.len(), 1, "{items:?}");
+    if let Some(v) = keyring.awsesh_item(&items[0]) {
         assert_eq!(v["access_key_id"], new_id.as_str());
         assert_ne!(v["secret_access_key"], old_secret.as_str());
         assert!(!err.contains(v["secret_access_key"].as_str().unwrap()));

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Moto, Sandbox, moto, one_line_error, unique_name};
+use support::{Moto, Sandbox, moto, unique_name};
 
 /// The key moto gives every GetSessionToken answer.
 const MOTO_SESSION_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -506,6 +506,58 @@ fn a_lapsing_session_is_told_once_never_prompted_and_a_new_one_is_picked_up() {
 }
 
 #[test]
+fn a_chained_roles_short_session_renews_untold_and_its_lapsing_source_is_told() {
+    let Some((sandbox, moto)) = logged_in(&[]) else {
+        return;
+    };
+    let arn = create_role(moto);
+    // A 15-minute role: always inside the endpoint's 15-minute window, yet
+    // renewed from the 12-hour MFA session without a code.
+    sandbox.append_config(&format!(
+        "[profile r]\nrole_arn = {arn}\nsource_profile = default\nduration_seconds = 900\nregion = us-east-1\n"
+    ));
+    let notice = "needs an MFA code to renew";
+    let mut served = Served::driver(&sandbox, "r", &[]);
+    for client in ["keep", "fresh", "fresh"] {
+        let answer = served.call(client);
+        assert!(
+            answer["arn"].as_str().unwrap().contains(":assumed-role/"),
+            "{answer}"
+        );
+    }
+    let err = served.stderr();
+    assert!(!err.contains(notice), "nothing needs a code: {err}");
+
+    // The MFA session behind the role now has 15 minutes left: that is what
+    // needs a code, and the user hears of it once, before it runs out.
+    let (code, _, out) = sandbox.run(&[
+        "login",
+        "--force",
+        "--duration",
+        "15m",
+        "--token-code",
+        "222222",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    for _ in 0..3 {
+        served.call("fresh");
+    }
+    served.send("exit 0");
+    assert_eq!(served.wait(DEADLINE), 0);
+    let err = served.stderr();
+    assert_eq!(err.matches(notice).count(), 1, "told once: {err}");
+    assert!(
+        err.contains("the MFA session of profile default (the source of r) ends in"),
+        "names the session that runs out: {err}"
+    );
+    assert!(
+        err.contains("awsesh login --profile r"),
+        "says what to run: {err}"
+    );
+    assert!(!err.contains("MFA code for"), "never a prompt: {err}");
+}
+
+#[test]
 fn on_a_terminal_the_code_is_asked_at_the_start_and_never_from_the_background() {
     let Some(moto) = moto() else {
         return;
@@ -797,14 +849,58 @@ fn exec_takes_the_command_without_dashes() {
     assert_eq!((code, out.as_str()), (0, "dashes\n"));
     let (code, out, err) = sandbox.run(&["exec", "--server", "sh", "-c", "echo served"]);
     assert_eq!((code, out.as_str()), (0, "served\n"), "{err}");
-    for args in [
-        &["exec"][..],
-        &["exec", "--profile", "default"],
-        &["exec", "--"],
-        &["exec", "--server"],
+}
+
+#[test]
+fn exec_without_a_command_opens_the_users_shell_with_the_session() {
+    let Some((sandbox, _)) = logged_in(&[]) else {
+        return;
+    };
+    // $SHELL is a script that says what it was given and exits with 5, so
+    // the test sees it ran, with which environment, and whose status came back.
+    let shell = sandbox.path("my-shell");
+    std::fs::write(
+        &shell,
+        "#!/bin/sh\necho \"shell:$# $AWSESH_PROFILE ${AWS_ACCESS_KEY_ID:+keys}${AWS_CONTAINER_CREDENTIALS_FULL_URI:+endpoint}\"\nexit 5\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for (args, expect) in [
+        (&["exec"][..], "shell:0 default keys\n"),
+        (&["exec", "--profile", "default"], "shell:0 default keys\n"),
+        (&["exec", "--"], "shell:0 default keys\n"),
+        (&["exec", "--server"], "shell:0 default endpoint\n"),
     ] {
-        one_line_error(&sandbox, args, &["no command given", "awsesh exec"]);
-        let (code, _, _) = sandbox.run(args);
-        assert_eq!(code, 2, "{args:?}: a usage error");
+        let out = support::output_within(
+            sandbox.awsesh(args).env("SHELL", &shell),
+            Duration::from_secs(60),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            (out.status.code(), stdout.as_ref()),
+            (Some(5), expect),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // No $SHELL (or an empty one): /bin/sh, reading commands from stdin.
+    let commands = sandbox.path("commands");
+    std::fs::write(&commands, "echo \"sh $AWSESH_PROFILE\"; exit 4\n").unwrap();
+    for shell in [None, Some("")] {
+        let mut cmd = sandbox.awsesh(&["exec"]);
+        cmd.env_remove("SHELL");
+        if let Some(value) = shell {
+            cmd.env("SHELL", value);
+        }
+        cmd.stdin(std::fs::File::open(&commands).unwrap());
+        let out = support::output_within(&mut cmd, Duration::from_secs(60));
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).as_ref()
+            ),
+            (Some(4), "sh default\n"),
+            "SHELL={shell:?}"
+        );
     }
 }

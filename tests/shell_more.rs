@@ -608,6 +608,32 @@ fn doctor_recognises_the_shell(kind: Kind) {
     assert!(!out.contains("is loaded in"), "{kind:?}:\n{out}");
 }
 
+/// tcsh's hook runs awsesh at every prompt, which exports the session
+/// again: keys unset by hand, or replaced by hand, are the session's again
+/// at the next prompt (docs/shell-integration.md).
+#[test]
+fn tcsh_exports_the_session_again_at_each_prompt() {
+    let kind = Kind::Tcsh;
+    let Some(moto) = setup(kind) else { return };
+    let sb = Sandbox::new(moto);
+    let (code, _, err) = sb.run(&["login", "--token-code", "200051"]);
+    assert_eq!(code, 0, "login: {err}");
+    let (_, json, _) = sb.run(&["env", "--shell", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let key = v["AWS_ACCESS_KEY_ID"].as_str().unwrap().to_string();
+    let rc = write_rc(&sb, kind, "", 1, "");
+    let mut t = Shell::start(&sb, kind, &rc, &[]);
+    for line in [
+        "unsetenv AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY",
+        "setenv AWS_ACCESS_KEY_ID AKIAHANDEXPORTED0001",
+    ] {
+        let (_, _, prompt) = t.run(line);
+        assert_prompt_shows_about_12h(kind, &prompt);
+        assert_eq!(t.var("AWS_ACCESS_KEY_ID"), key, "after {line}");
+        assert_ne!(t.var("AWS_SECRET_ACCESS_KEY"), "", "after {line}");
+    }
+}
+
 macro_rules! per_kind {
     ($($name:ident: [$($kind:ident),*];)*) => {
         $(mod $name {

@@ -73,8 +73,9 @@ fn two_sessions(sb: &Sandbox) -> (String, String) {
 }
 
 /// The env of the shell is coherent and holds `profile`'s session: its
-/// AWSESH_PROFILE and expiration, and AWS_PROFILE naming it (or unset for
-/// `default`).
+/// AWSESH_PROFILE and expiration, and no AWS_PROFILE (the shell keeps it
+/// unexported while it holds a session: the JavaScript SDK v3 would prefer
+/// the profile to the keys).
 fn assert_holds(sh: Sh, env: &str, profile: &str, expiration: &str) {
     let get = |name| Term::env_value(env, name);
     assert_eq!(
@@ -90,8 +91,7 @@ fn assert_holds(sh: Sh, env: &str, profile: &str, expiration: &str) {
         sh.name()
     );
     assert!(get("AWS_ACCESS_KEY_ID").is_some(), "{}: {env}", sh.name());
-    let shell_profile = get("AWS_PROFILE").unwrap_or_else(|| "default".into());
-    assert_eq!(shell_profile, profile, "{}: {env}", sh.name());
+    assert_eq!(get("AWS_PROFILE"), None, "{}: {env}", sh.name());
 }
 
 /// Nothing of awsesh's is exported.
@@ -224,7 +224,18 @@ fn inline_profile_in_posix_mode(sh: Sh) {
     let mut t = Term::start(&sb, sh, &rc, &[]);
     let (status, out) = run_then_env(&mut t, &format!("AWS_PROFILE=other {AWS}"));
     assert_eq!(status, 0, "{}:\n{out}", sh.name());
-    let now_on = Term::env_value(&out, "AWS_PROFILE").unwrap_or_else(|| "default".into());
+    let now_on = Term::env_value(&out, "AWSESH_PROFILE").unwrap_or_default();
+    let shell_profile = t.var("AWS_PROFILE");
+    assert_eq!(
+        if shell_profile.is_empty() {
+            "default"
+        } else {
+            &shell_profile
+        },
+        now_on,
+        "{}: the shell is on the profile it holds",
+        sh.name()
+    );
     if sh == Sh::Zsh {
         assert_eq!(
             now_on, "other",

@@ -4,7 +4,9 @@
 //! sets these for this one call: `AWSESH_HOOK` (the shell whose script is
 //! loaded), `AWSESH_HOOK_REGISTERED` (`yes`/`no`: the hook is still where the
 //! shell calls it), `AWSESH_HOOK_CMD` and `AWSESH_HOOK_CMD_IS` (what the
-//! wrapped command's name runs: `wrapper`, `alias`, `function`, …).
+//! wrapped command's name runs: `wrapper`, `alias`, `function`, …) and
+//! `AWSESH_HOOK_PROFILE_EXPORTED` (`yes`/`no`: whether programs started from
+//! the shell see AWS_PROFILE, which the function hands awsesh either way).
 
 use std::process::ExitCode;
 
@@ -29,6 +31,11 @@ impl Report {
     fn fail(&mut self, what: &str, fix: &str) {
         self.failed = true;
         self.out.push_str(&format!("FAIL  {what} — fix: {fix}\n"));
+    }
+
+    /// Something that does not stop awsesh but makes programs bypass it.
+    fn warn(&mut self, what: &str, fix: &str) {
+        self.out.push_str(&format!("WARN  {what} — fix: {fix}\n"));
     }
 
     /// An awsesh error already says what to do.
@@ -71,6 +78,9 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
 
     check_shell(&mut report);
     check_default_profile(&mut report);
+    for (what, fix) in environment_warnings(var) {
+        report.warn(&what, &fix);
+    }
 
     match crate::store::dir::prepare() {
         Ok(dir) => report.ok(&format!("runtime directory {} is private", dir.display())),
@@ -233,6 +243,46 @@ fn check_default_profile(report: &mut Report) {
     );
 }
 
+/// Variables in the environment that make an SDK started from this shell
+/// use something else than the session's keys, each with what to do.
+/// (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_* and the like come
+/// after the keys in every SDK's chain: not reported.)
+fn environment_warnings(var: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let mut warnings = Vec::new();
+    let Some(key) = var("AWS_ACCESS_KEY_ID") else {
+        return warnings;
+    };
+    let key = printable(&key);
+    if var("AWSESH_PROFILE").is_none() {
+        warnings.push((
+            format!("AWS_ACCESS_KEY_ID ({key}) was exported by hand, not by awsesh: programs use those keys, not a session"),
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN (the next prompt loads the session)".to_string(),
+        ));
+    }
+    // The shell function hands awsesh the profile even where it keeps it
+    // from other programs; without the function, the environment says.
+    let profile_exported = match var("AWSESH_HOOK_PROFILE_EXPORTED").as_deref() {
+        Some(answer) => answer == "yes",
+        None => var("AWS_PROFILE").is_some(),
+    };
+    if profile_exported && var("AWS_SECRET_ACCESS_KEY").is_some() {
+        let profile = printable(&var("AWS_PROFILE").unwrap_or_default());
+        warnings.push((
+            format!("AWS_PROFILE ({profile}) is exported alongside the keys: the AWS SDK for JavaScript v3 (and CDK) and the .NET SDK use the profile and ignore the keys"),
+            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string(),
+        ));
+    }
+    if let Some(old) = var("AWS_SECURITY_TOKEN")
+        && var("AWS_SESSION_TOKEN").as_deref() != Some(old.as_str())
+    {
+        warnings.push((
+            "AWS_SECURITY_TOKEN is set and is not the session's token: botocore (the AWS CLI, boto3) reads it before AWS_SESSION_TOKEN".to_string(),
+            "unset AWS_SECURITY_TOKEN".to_string(),
+        ));
+    }
+    warnings
+}
+
 /// The profile whose long-term keys and device a session of `profile` uses:
 /// itself, or a role profile's source profile.
 fn keys_profile(profile: &Profile, shown: &str, report: &mut Report) -> Option<Profile> {
@@ -310,11 +360,11 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         return;
     };
     // A role's device may sit on the role profile or on its source profile.
-    match profile
+    let device = profile
         .mfa_serial
         .as_ref()
-        .or(keys_profile.mfa_serial.as_ref())
-    {
+        .or(keys_profile.mfa_serial.as_ref());
+    match device {
         Some(device) => report.ok(&format!("MFA device {}", printable(device))),
         None => check_device_through_iam(&runtime, keys_profile, &keys, report),
     }
@@ -339,9 +389,100 @@ fn check_keys_device_and_endpoint(profile: &Profile, keys_profile: &Profile, rep
         let arn = sts.caller_identity().await?;
         Ok::<_, crate::sys::error::Error>((sts.target().endpoint.clone(), arn))
     });
-    match checked {
-        Ok((endpoint, arn)) => report.ok(&format!("STS at {endpoint} answers ({arn})")),
-        Err(e) => report.error(&e),
+    // Whose key it is: STS's answer, else what the keyring item recorded.
+    let (key_arn, online) = match checked {
+        Ok((endpoint, arn)) => {
+            report.ok(&format!("STS at {endpoint} answers ({arn})"));
+            (Some(arn), true)
+        }
+        Err(e) => {
+            report.error(&e);
+            (recorded_arn(keys_profile, &keys), false)
+        }
+    };
+    if let (Some(device), Some(key_arn)) = (device, key_arn) {
+        let owner = Owner {
+            key_arn: &key_arn,
+            device,
+            online,
+        };
+        check_key_owns_device(&runtime, keys_profile, &keys, &owner, report);
+    }
+}
+
+/// The IAM user recorded with the profile's keyring key (`keys add`), if
+/// the key doctor found is that one.
+fn recorded_arn(profile: &Profile, keys: &LongTermKeys) -> Option<String> {
+    let entry = crate::keys::index::find(&profile.name).ok().flatten()?;
+    (entry.access_key_id == keys.access_key_id)
+        .then_some(entry.arn)
+        .flatten()
+}
+
+/// A key of another identity than the profile's MFA device: sessions would
+/// fail with AccessDenied at every code. Only a device not named after the
+/// key's user costs an IAM call (the user's own devices).
+struct Owner<'a> {
+    /// The IAM user of the profile's key.
+    key_arn: &'a str,
+    /// The profile's `mfa_serial`.
+    device: &'a str,
+    /// Whether AWS answered: offline, no IAM call is tried.
+    online: bool,
+}
+
+fn check_key_owns_device(
+    runtime: &tokio::runtime::Runtime,
+    profile: &Profile,
+    keys: &LongTermKeys,
+    owner: &Owner,
+    report: &mut Report,
+) {
+    use crate::keys::identity::{Match, compare};
+    let Owner {
+        key_arn,
+        device,
+        online,
+    } = *owner;
+    let shown = printable(&profile.name);
+    let fix = format!(
+        "the profile's key is another identity's than its device: add the right key with `awsesh keys add --replace --profile {p}`, or fix mfa_serial in [{}]",
+        crate::session::discovery::section_of(&shown),
+        p = crate::sys::text::shell_word(&profile.name)
+    );
+    let what = |why: &str| {
+        format!(
+            "key {} of profile {shown} is {}'s, but its MFA device {} {why}",
+            keys.access_key_id,
+            printable(key_arn),
+            printable(device)
+        )
+    };
+    match compare(key_arn, device) {
+        Match::Same | Match::Unknown => {}
+        Match::OtherAccount {
+            device: account, ..
+        } => {
+            report.fail(&what(&format!("is in another account ({account})")), &fix);
+        }
+        Match::OtherName if !online => report.ok(&what(
+            "is named after another user; AWS did not answer, so whose it is could not be checked",
+        )),
+        Match::OtherName => {
+            let found = runtime.block_on(crate::aws::sts::list_mfa_devices(
+                &profile.name,
+                profile.region_or_default(),
+                keys.credentials(),
+                profile.ca_bundle.as_deref(),
+            ));
+            match found {
+                Ok(found) if found.serials.iter().any(|s| s == device) => {}
+                Ok(_) => report.fail(&what("is not one of that user's devices"), &fix),
+                Err(_) => report.ok(&what(
+                    "is named after another user; IAM could not list the user's devices to tell whose it is",
+                )),
+            }
+        }
     }
 }
 
@@ -405,5 +546,72 @@ fn check_device_through_iam(
                 "add `mfa_serial = arn:aws:iam::<account>:mfa/<name>` to [{section}], or allow iam:GetUser and iam:ListMFADevices"
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warnings_for(env: &[(&str, &str)]) -> Vec<String> {
+        let get = |name: &str| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        environment_warnings(get)
+            .into_iter()
+            .map(|(what, _)| what)
+            .collect()
+    }
+
+    const SESSION: [(&str, &str); 4] = [
+        ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_SESSION_TOKEN", "t"),
+        ("AWSESH_PROFILE", "work"),
+    ];
+
+    #[test]
+    fn a_session_without_exported_profile_is_quiet() {
+        assert!(warnings_for(&SESSION).is_empty());
+        let hidden = [
+            &SESSION[..],
+            &[
+                ("AWS_PROFILE", "work"),
+                ("AWSESH_HOOK_PROFILE_EXPORTED", "no"),
+            ],
+        ]
+        .concat();
+        assert!(warnings_for(&hidden).is_empty());
+        assert!(warnings_for(&[("AWS_PROFILE", "work")]).is_empty());
+    }
+
+    #[test]
+    fn each_variable_that_makes_an_sdk_bypass_the_session_is_named() {
+        let exported = [&SESSION[..], &[("AWS_PROFILE", "work")]].concat();
+        let w = warnings_for(&exported);
+        assert!(w.len() == 1 && w[0].contains("JavaScript"), "{w:?}");
+        let told = [
+            &SESSION[..],
+            &[
+                ("AWS_PROFILE", "work"),
+                ("AWSESH_HOOK_PROFILE_EXPORTED", "yes"),
+            ],
+        ]
+        .concat();
+        assert_eq!(warnings_for(&told).len(), 1);
+        let stale = [&SESSION[..], &[("AWS_SECURITY_TOKEN", "old")]].concat();
+        let w = warnings_for(&stale);
+        assert!(w.len() == 1 && w[0].contains("AWS_SECURITY_TOKEN"), "{w:?}");
+        let by_hand = [
+            ("AWS_ACCESS_KEY_ID", "AKIA\u{1b}[31m"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let w = warnings_for(&by_hand);
+        assert!(
+            w.len() == 1 && w[0].contains("by hand") && !w[0].contains('\u{1b}'),
+            "{w:?}"
+        );
     }
 }

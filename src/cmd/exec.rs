@@ -26,12 +26,9 @@ use crate::store::{Store, file};
 use crate::sys::error::{Error, Result};
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
-    let Some((program, rest)) = args.command.split_first() else {
-        crate::sys::text::say(
-            "no command given; usage: awsesh exec [--profile P] [--server] CMD [ARGS…]",
-        );
-        return Ok(ExitCode::from(2));
-    };
+    // No command: the user's shell, with the session (as aws-vault does).
+    let shell = user_shell();
+    let (program, rest) = args.command.split_first().unwrap_or((&shell, &[]));
     let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     if args.server {
         return run_server(&profile, args.code.token_code, program, rest);
@@ -48,6 +45,14 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         program: program.to_string_lossy().into_owned(),
         source,
     })
+}
+
+/// `$SHELL` when it names a program, else `/bin/sh`: what a login gives a
+/// user who has not chosen.
+fn user_shell() -> OsString {
+    std::env::var_os("SHELL")
+        .filter(|shell| !shell.is_empty())
+        .unwrap_or_else(|| "/bin/sh".into())
 }
 
 fn run_server(

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use crate::cli::HookSyncArgs;
 use crate::shell::Shell;
-use crate::shell::exports::{EXPORTED, Lines};
+use crate::shell::exports::{EXPORTED, Lines, RECORDED};
 use crate::store::Store;
 use crate::sys::error::Result;
 
@@ -45,6 +45,10 @@ fn lines_for(shell: Shell, profile: &str) -> Option<Lines> {
     match store.load(profile) {
         Ok(Some(session)) if session.seconds_left(now) > 0 => {
             lines.session(&session);
+            lines.set_private(
+                "_AWSESH_REGION",
+                &crate::shell::output::region_for_children(profile),
+            );
             left = Some(crate::sys::duration::time_left(session.seconds_left(now)));
         }
         Ok(Some(expired)) => {
@@ -72,5 +76,5 @@ fn drop_held(lines: &mut Lines) {
     if std::env::var_os("AWSESH_PROFILE").is_some() {
         lines.unset(&EXPORTED);
     }
-    lines.unset(&["_AWSESH_EXP"]);
+    lines.unset(&RECORDED);
 }

@@ -4,7 +4,9 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{KeysAddArgs, KeysCommand, KeysRotateArgs, ProfileArgs};
+use crate::cli::{KeysAddArgs, KeysCommand, KeysRemoveArgs, KeysRotateArgs};
+use crate::keys::add::Replace;
+use crate::keys::item::{AwsFiles, Item};
 use crate::keys::{Keys, files, index, input, keyring};
 use crate::sys::error::{Error, Result};
 use crate::sys::text::printable;
@@ -56,16 +58,23 @@ fn add(args: KeysAddArgs) -> Result<ExitCode> {
     let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     crate::store::key_for(&profile)?;
     let keys = keys_to_add(&profile, args.migrate)?;
-    crate::keys::add::add_keys(&profile, &keys, args.migrate)?;
+    let replace = if args.replace {
+        Replace::Yes
+    } else {
+        Replace::Ask
+    };
+    crate::keys::add::add_keys_with(&profile, &keys, args.migrate, replace)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn list() -> Result<ExitCode> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut problem = None;
-    for entry in index::entries()? {
-        let where_ = match keyring::get(&entry.profile) {
-            Ok(Some(keys)) if keys.access_key_id == entry.access_key_id => "OS keyring".to_string(),
+    for entry in index::entries_here()? {
+        let where_ = match crate::keys::held(&entry) {
+            Ok(Some((_, held))) if held.keys.access_key_id == entry.access_key_id => {
+                "OS keyring".to_string()
+            }
             Ok(Some(_)) => "OS keyring (another key than recorded)".to_string(),
             Ok(None) => "OS keyring (missing: add it again)".to_string(),
             Err(why) => {
@@ -106,24 +115,72 @@ fn list() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn remove(args: ProfileArgs) -> Result<ExitCode> {
-    let profile = crate::aws::profile::resolve_name(args.profile.as_deref());
+fn remove(args: KeysRemoveArgs) -> Result<ExitCode> {
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     let p = printable(&profile);
     let Some(entry) = index::find(&profile)? else {
         return Err(Error::Other(format!(
             "profile `{p}` has no keys in the OS keyring; `awsesh keys list` shows where each profile's keys are"
         )));
     };
-    keyring::delete(&profile).map_err(|why| {
+    let cannot = |why: &dyn std::fmt::Display| {
         Error::Other(format!(
             "cannot remove the keys of profile `{p}` from the OS keyring: {why}; nothing was changed"
         ))
-    })?;
-    index::remove(&profile)?;
+    };
+    let (item, arn) = match crate::keys::held(&entry).map_err(|why| cannot(&why))? {
+        Some((item, held)) => (item, held.arn.or(entry.arn.clone())),
+        None => (entry.item(), entry.arn.clone()),
+    };
+    let id = &entry.access_key_id;
+    let who = arn
+        .as_deref()
+        .map(|a| format!(" of {}", printable(a)))
+        .unwrap_or_default();
+    // A plaintext copy of the same key in the AWS files survives the removal.
+    let copy = files::find(&profile)?
+        .filter(|plain| plain.access_key_id == *id)
+        .map(|plain| plain.path);
+    let only_copy = match &copy {
+        Some(path) => format!("a copy stays in {}", path.display()),
+        None => "the OS keyring holds the only copy of its secret that awsesh knows of (it is in neither AWS file): once removed it is gone, though the key stays active in IAM".to_string(),
+    };
+    if !args.yes {
+        let Some(mut tty) = crate::sys::terminal::open_tty() else {
+            return Err(Error::Other(format!(
+                "removing key {id} of profile {p} asks first, and there is no terminal; {only_copy}; run `awsesh keys remove --yes --profile {}` to remove it",
+                crate::sys::text::shell_word(&profile)
+            )));
+        };
+        let question = format!(
+            "awsesh: {only_copy}.\nRemove key {id}{who} of profile {p} from the OS keyring?"
+        );
+        if !input::confirm(&mut tty, &question)? {
+            return Err(Error::Other(format!(
+                "kept key {id} of profile {p} in the OS keyring; nothing was changed"
+            )));
+        }
+    }
+    keyring::delete(&item).map_err(|why| cannot(&why))?;
+    index::remove(&profile, &AwsFiles::current())?;
+    let rest = match &copy {
+        Some(path) => format!("a copy stays in {}", path.display()),
+        None => {
+            "the key is still active in IAM: delete it there unless you keep it elsewhere".into()
+        }
+    };
     crate::sys::text::say(&format!(
-        "removed the key {} of profile {p} from the OS keyring; the key is still active in IAM: delete it there unless you keep it elsewhere",
-        entry.access_key_id
+        "removed the key {id}{who} of profile {p} from the OS keyring; {rest}"
     ));
+    if !matches!(item, Item::Legacy { .. })
+        && let Ok(Some(legacy)) = keyring::get(&Item::legacy(&profile))
+    {
+        crate::sys::text::say(&format!(
+            "the keyring also holds key {} for profile {p} in an item of an earlier awsesh (user {}), which other AWS files on this keyring may still use; it was left as it is",
+            legacy.keys.access_key_id,
+            Item::legacy(&profile).user().unwrap_or_default()
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

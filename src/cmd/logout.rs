@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::cli::LogoutArgs;
-use crate::shell::exports::{EXPORTED, Lines};
+use crate::shell::exports::{EXPORTED, Lines, RECORDED};
 use crate::store::Store;
 use crate::sys::error::Result;
 
@@ -44,7 +44,7 @@ pub fn run(args: LogoutArgs) -> Result<ExitCode> {
                 .is_some_and(|p| profiles.iter().any(|q| q == p))
         {
             let mut lines = Lines::new(shell);
-            lines.unset(&EXPORTED).unset(&["_AWSESH_EXP"]);
+            lines.unset(&EXPORTED).unset(&RECORDED);
             crate::cmd::emit(&lines.finish())?;
         }
     }

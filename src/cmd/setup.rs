@@ -1,7 +1,8 @@
 //! `awsesh setup`: a team member's first day in one command, replacing the
-//! three manual steps of the team's access document — long-term keys (into
-//! the OS keyring), a virtual MFA device, the shell line — each step skipped
-//! when it is already done. With no terminal it changes nothing that needs a
+//! manual steps of the team's access document — long-term keys (into the OS
+//! keyring), the profile's region, a virtual MFA device, the shell line —
+//! each step skipped when it is already done, ending with what is done and
+//! what to type next. With no terminal it changes nothing that needs a
 //! question and says what is left to do.
 
 use std::fs::File;
@@ -9,25 +10,123 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::ProfileArgs;
-use crate::iam_user::enroll::{self, Existing};
-use crate::keys::{Location, files, input, keyring};
+use crate::cli::SetupArgs;
+use crate::iam_user::enroll::{self, Existing, Outcome};
+use crate::keys::{Keys, Location, files, input, keyring};
 use crate::shell::{Shell, init, rc_line};
 use crate::sys::error::{Error, Result};
 use crate::sys::text::printable;
 
-pub fn run(args: ProfileArgs) -> Result<ExitCode> {
-    let profile = crate::aws::profile::resolve_name(args.profile.as_deref());
+mod region;
+mod summary;
+
+use summary::{Report, ShellOutcome};
+
+/// The order keeps the files whole when setup stops early: everything
+/// typed (keys, region) is asked before anything is stored; the keys are
+/// stored (checked with STS first) before the profile's section is written;
+/// the MFA device is pinned only once enabled; the rc line comes last.
+pub fn run(args: SetupArgs) -> Result<ExitCode> {
+    let profile = crate::aws::profile::resolve_name(args.profile.profile.as_deref());
     crate::store::key_for(&profile)?;
+    let flag_region = region::from_flag(args.region.as_deref())?;
+    if !files::profile_exists(&profile)? && !crate::aws::ini_edit::valid_profile_name(&profile) {
+        return Err(Error::Other(format!(
+            "profile `{}` is in neither AWS file, and the AWS tools only read profile names of letters, digits and _-/.%@:+; choose another name with --profile",
+            printable(&profile)
+        )));
+    }
     let mut tty = crate::sys::terminal::open_tty();
-    keys_step(&profile, tty.as_mut())?;
-    mfa_step(&profile)?;
-    shell_step(tty.as_mut())?;
-    crate::sys::text::say(&format!(
-        "setup of profile {} done; in a new shell, `aws` asks for the MFA code by itself",
-        printable(&profile)
-    ));
+    let resumed = args.resumed;
+    let keys = keys_step(&profile, tty.as_mut(), resumed)?;
+    let current = crate::aws::profile::Profile::load_lenient(&profile)?.region;
+    let region = region::choose(&profile, flag_region, current, tty.as_mut())?;
+    if let Some(new) = &keys.typed {
+        crate::keys::add::add_keys(&profile, new, false)?;
+    }
+    let mut wrote = keys.typed.is_some() || keys.migrated;
+    let region = match region {
+        region::Choice::Kept(region) => {
+            if !resumed {
+                step(&format!(
+                    "region: profile {} uses {region}",
+                    printable(&profile)
+                ));
+            }
+            Some(region)
+        }
+        region::Choice::New(region) => {
+            region::write(&profile, &region).map_err(|e| {
+                kept_so_far(
+                    &profile,
+                    keys.typed.is_some().then_some(&keys.text),
+                    None,
+                    e,
+                )
+            })?;
+            step(&format!(
+                "region: {region} set for profile {} in {}",
+                printable(&profile),
+                crate::aws::profile::config_path().display()
+            ));
+            wrote = true;
+            Some(region)
+        }
+        region::Choice::Missing => None,
+    };
+    if wrote && !resumed {
+        return Err(resume(&profile));
+    }
+    // A resumed run wrote the keys or the region just before: both stay.
+    let mfa = mfa_step(&profile, region.is_some()).map_err(|e| {
+        let kept = (resumed && keys.text.contains("OS keyring")).then_some(&keys.text);
+        kept_so_far(&profile, kept, region.as_deref().filter(|_| resumed), e)
+    })?;
+    let shell = shell_step(tty.as_mut())?;
+    summary::print(&Report {
+        profile: &profile,
+        keys: keys.text,
+        region,
+        mfa,
+        shell,
+    });
     Ok(ExitCode::SUCCESS)
+}
+
+/// The AWS files are read once per process (aws::profile caches them for
+/// the hot path), so once setup has written them it goes on in a fresh image
+/// of itself — the same terminal, no child process — which sees them as
+/// they are now. Returns only when that fails.
+fn resume(profile: &str) -> Error {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("awsesh"));
+    let why = std::process::Command::new(exe)
+        .args(["setup", "--resumed", &format!("--profile={profile}")])
+        .exec();
+    Error::Other(format!(
+        "setup stored what it asked for but cannot go on ({why}); run `awsesh setup --profile {}` again to finish",
+        crate::sys::text::shell_word(profile)
+    ))
+}
+
+/// Says what stays when a step after the keys fails: the key setup stored
+/// (checked with STS) and the region are the profile's own, nothing is
+/// half-written, and the next `awsesh setup` goes on from there; the error
+/// itself follows as setup's last line.
+fn kept_so_far(profile: &str, keys: Option<&String>, region: Option<&str>, error: Error) -> Error {
+    let mut kept: Vec<String> = keys.into_iter().cloned().collect();
+    if let Some(region) = region {
+        kept.push(format!("region {region}"));
+    }
+    if !kept.is_empty() {
+        step(&format!(
+            "setup of profile {} stopped; kept: the {}; `awsesh setup --profile {}` goes on from there",
+            printable(profile),
+            kept.join(" and "),
+            crate::sys::text::shell_word(profile)
+        ));
+    }
+    error
 }
 
 fn step(text: &str) {
@@ -40,34 +139,57 @@ fn confirm(tty: &mut File, question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "" | "y" | "Y" | "yes" | "Yes"))
 }
 
-fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
+/// What the keys step found or did.
+struct KeysStep {
+    /// Where the keys are, for the summary: "key AKIA… in the OS keyring".
+    text: String,
+    /// Keys typed now, stored once every question is answered.
+    typed: Option<Keys>,
+    /// Plaintext keys were moved into the keyring (the files changed).
+    migrated: bool,
+}
+
+fn found(text: String) -> Result<KeysStep> {
+    Ok(KeysStep {
+        text,
+        typed: None,
+        migrated: false,
+    })
+}
+
+fn keys_step(profile: &str, tty: Option<&mut File>, resumed: bool) -> Result<KeysStep> {
     let p = printable(profile);
     match crate::keys::locate(profile)? {
         Location::Keyring(entry) => {
-            step(&format!(
-                "keys: profile {p} keeps its key {} in the OS keyring",
-                entry.access_key_id
-            ));
-            Ok(())
+            if !resumed {
+                step(&format!(
+                    "keys: profile {p} keeps its key {} in the OS keyring",
+                    entry.access_key_id
+                ));
+            }
+            found(format!("key {} in the OS keyring", entry.access_key_id))
         }
         Location::File(plain) if plain.has_session_token => {
             Err(files::session_keys_error(profile, &plain.path))
         }
         Location::File(plain) => {
             let path = plain.path.display().to_string();
+            let in_file = format!("key {} in plaintext in {path}", plain.access_key_id);
             if let Err(why) = keyring::probe() {
-                step(&format!(
-                    "keys: profile {p} keeps its key {} in plaintext in {path}; it stays there: {why}",
-                    plain.access_key_id
-                ));
-                return Ok(());
+                if !resumed {
+                    step(&format!(
+                        "keys: profile {p} keeps its key {} in plaintext in {path}; it stays there: {why}",
+                        plain.access_key_id
+                    ));
+                }
+                return found(in_file);
             }
             let Some(tty) = tty else {
                 step(&format!(
                     "keys: profile {p} keeps its key {} in plaintext in {path}; move it into the OS keyring with `awsesh keys add --migrate --profile {p}`",
                     plain.access_key_id
                 ));
-                return Ok(());
+                return found(in_file);
             };
             if confirm(
                 tty,
@@ -76,21 +198,26 @@ fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
                     plain.access_key_id
                 ),
             )? {
-                let keys = crate::keys::Keys {
+                let keys = Keys {
                     access_key_id: plain.access_key_id,
                     secret_access_key: plain.secret_access_key,
                 };
-                crate::keys::add::add_keys(profile, &keys, true)
+                crate::keys::add::add_keys(profile, &keys, true)?;
+                Ok(KeysStep {
+                    text: format!("key {} in the OS keyring", keys.access_key_id),
+                    typed: None,
+                    migrated: true,
+                })
             } else {
                 step(&format!("keys: left in {path}"));
-                Ok(())
+                found(in_file)
             }
         }
         Location::Elsewhere if files::has_credential_process(profile)? => {
             step(&format!(
                 "keys: profile {p} gets its keys from a credential_process"
             ));
-            Ok(())
+            found("keys from its credential_process".to_string())
         }
         Location::Elsewhere => {
             let Some(tty) = tty else {
@@ -108,29 +235,41 @@ fn keys_step(profile: &str, tty: Option<&mut File>) -> Result<()> {
                 "Create an access key for your IAM user (IAM console: Security credentials, Create access key; or ask whoever created your user), then paste it here."
             );
             let keys = input::from_terminal(tty, profile)?;
-            crate::keys::add::add_keys(profile, &keys, false)
+            Ok(KeysStep {
+                text: format!("key {} in the OS keyring", keys.access_key_id),
+                typed: Some(keys),
+                migrated: false,
+            })
         }
     }
 }
 
-fn mfa_step(profile: &str) -> Result<()> {
-    let loaded = crate::aws::profile::Profile::load(profile)?;
+/// The MFA device (or why none is needed); None when the profile has no
+/// settings to pin one to yet (no region and no other setting).
+fn mfa_step(profile: &str, has_region: bool) -> Result<Option<String>> {
+    let loaded = crate::aws::profile::Profile::load_lenient(profile)?;
     if let Some(serial) = &loaded.mfa_serial {
         step(&format!(
             "MFA: profile {} uses MFA device {serial}",
             printable(profile)
         ));
-        return Ok(());
+        return Ok(Some(format!("MFA device {serial}")));
     }
     if loaded.role_arn.is_some() {
         step(&format!(
             "MFA: profile {} is a role; its source profile's device is used",
             printable(profile)
         ));
-        return Ok(());
+        return Ok(Some("the MFA device of its source profile".to_string()));
     }
-    enroll::report(profile, &enroll::enroll(profile, None, Existing::Ask)?);
-    Ok(())
+    if !loaded.exists && !has_region {
+        return Ok(None);
+    }
+    let outcome = enroll::enroll(profile, None, Existing::Ask)?;
+    enroll::report(profile, &outcome);
+    let (Outcome::AlreadyPinned(serial) | Outcome::Pinned(serial) | Outcome::Enrolled(serial)) =
+        outcome;
+    Ok(Some(format!("MFA device {serial}")))
 }
 
 /// The user's shell, its rc file and the line that loads awsesh.
@@ -289,7 +428,7 @@ fn append_line(rc: &std::path::Path, line: &str) -> Result<()> {
         .map_err(|e| Error::io(format!("cannot write {}", rc.display()), e))
 }
 
-fn shell_step(tty: Option<&mut File>) -> Result<()> {
+fn shell_step(tty: Option<&mut File>) -> Result<ShellOutcome> {
     let shell = std::env::var("SHELL").unwrap_or_default();
     let name = shell.rsplit('/').next().unwrap_or("");
     let Some(chosen) = shell_lines().into_iter().find(|s| s.names.contains(&name)) else {
@@ -309,17 +448,32 @@ fn shell_step(tty: Option<&mut File>) -> Result<()> {
             printable(name),
             all.join("; ")
         ));
-        return Ok(());
+        return Ok(ShellOutcome::NotLoaded {
+            shell: None,
+            todo: "add the line for your shell (listed above) to its rc file".to_string(),
+        });
     };
     let line = init::init_line(chosen.shell).0;
     let rc = chosen.rc.display().to_string();
+    let loaded = |added| ShellOutcome::Loaded {
+        shell: chosen.shell,
+        line,
+        rc: rc.clone(),
+        added,
+    };
     if loads_awsesh(chosen.shell, &chosen.rc) {
         step(&format!("shell: {rc} already loads awsesh"));
-        return Ok(());
+        return Ok(loaded(false));
     }
+    let not_loaded = |todo: String| ShellOutcome::NotLoaded {
+        shell: Some(chosen.shell),
+        todo,
+    };
     if let Some(unread) = &chosen.unread {
         step(&format!("shell: {unread}, and this line to {rc}: {line}"));
-        return Ok(());
+        return Ok(not_loaded(format!(
+            "{unread}, and `{line}` to {rc}, then open a new terminal"
+        )));
     }
     if chosen.shell == Shell::Nushell {
         return nushell_step(tty, &chosen.rc);
@@ -328,11 +482,11 @@ fn shell_step(tty: Option<&mut File>) -> Result<()> {
         && confirm(tty, &format!("Add `{line}` to {rc}?"))?
     {
         append_line(&chosen.rc, line)?;
-        step(&format!(
-            "shell: added `{line}` to {rc}; open a new terminal (or run that line) to use it"
-        ));
-        return Ok(());
+        step(&format!("shell: added `{line}` to {rc}"));
+        return Ok(loaded(true));
     }
     step(&format!("shell: add this line to {rc}: {line}"));
-    Ok(())
+    Ok(not_loaded(format!(
+        "add `{line}` to {rc}, then open a new terminal"
+    )))
 }

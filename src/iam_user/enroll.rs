@@ -222,15 +222,21 @@ fn enable(
     code1: &str,
     code2: &str,
 ) -> Result<()> {
-    runtime
-        .block_on(iam::enable_mfa_device(
-            &clients.iam,
-            user,
-            serial,
-            code1,
-            code2,
-        ))
-        .map_err(|e| {
+    let outcome = runtime.block_on(iam::enable_mfa_device(
+        &clients.iam,
+        user,
+        serial,
+        code1,
+        code2,
+    ));
+    // Codes IAM has seen are spent, as codes sent to STS are: the session
+    // started right after (setup, a first login) must not send one again.
+    let reached = outcome.as_ref().err().is_none_or(|e| e.code.is_some());
+    if reached && let Ok(store) = crate::store::Store::open() {
+        crate::mfa::remember_used(&store, serial, code1);
+        crate::mfa::remember_used(&store, serial, code2);
+    }
+    outcome.map_err(|e| {
             if e.is("InvalidAuthenticationCode") {
                 fail(
                     &format!(

@@ -242,8 +242,12 @@ impl Account for Live {
     }
 }
 
-/// The keyring item of a profile.
-pub struct KeyringSlot(pub String);
+/// The keyring item of a profile for the AWS files in use; the IAM user's
+/// ARN recorded with the old key is recorded with the new one (same user).
+pub struct KeyringSlot {
+    pub profile: String,
+    pub arn: Option<String>,
+}
 
 impl Slot for KeyringSlot {
     fn describe(&self) -> String {
@@ -251,8 +255,19 @@ impl Slot for KeyringSlot {
     }
 
     fn store(&self, keys: &Keys) -> Result<()> {
-        keyring::set(&self.0, keys).map_err(|why| Error::Other(why.to_string()))?;
-        keys::index::put(&self.0, &keys.access_key_id)
+        let files = keys::item::AwsFiles::current();
+        let item = keys::item::Item::ForFiles {
+            profile: self.profile.clone(),
+            files: files.clone(),
+        };
+        keyring::set(&item, keys, self.arn.as_deref())
+            .map_err(|why| Error::Other(why.to_string()))?;
+        keys::index::put(
+            &self.profile,
+            &files,
+            &keys.access_key_id,
+            self.arn.as_deref(),
+        )
     }
 }
 
@@ -289,15 +304,19 @@ pub fn run(profile: &str, token_code: Option<&str>) -> Result<()> {
         )));
     }
     let (old, slot): (Keys, Box<dyn Slot>) = match keys::locate(profile)? {
-        Location::Keyring(_) => {
-            let keys = keyring::get(profile)
+        Location::Keyring(entry) => {
+            let (_, held) = keys::held(&entry)
                 .map_err(|why| keys::unavailable(profile, &why))?
                 .ok_or_else(|| {
                     Error::Other(format!(
                         "the OS keyring has no key for profile `{p}`; add it with `awsesh keys add --profile {p}`"
                     ))
                 })?;
-            (keys, Box::new(KeyringSlot(profile.to_string())))
+            let slot = KeyringSlot {
+                profile: profile.to_string(),
+                arn: held.arn.or(entry.arn),
+            };
+            (held.keys, Box::new(slot))
         }
         Location::File(plain) if plain.has_session_token => {
             return Err(files::session_keys_error(profile, &plain.path));

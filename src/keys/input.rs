@@ -108,6 +108,15 @@ pub fn read_line(tty: &mut File, prompt: &str, echo: bool) -> Result<String> {
     crate::sys::terminal::read_line(tty, prompt, echo, None)
 }
 
+/// A yes/no question on the terminal; anything but yes (Enter too) is no.
+pub fn confirm(tty: &mut File, question: &str) -> Result<bool> {
+    let answer = read_line(tty, &format!("{question} [y/N] "), true)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The OS keyring: Secret Service over D-Bus on Linux (zbus, pure Rust), the
-//! Keychain on macOS, both through `keyring-core`. One item per profile:
-//! service `awsesh`, user the profile's escaped name (`store::key_for`, so no
-//! two profiles share an item whatever their names), secret a small JSON
-//! document with the access key id and the secret access key.
+//! Keychain on macOS, both through `keyring-core`. One item per profile and
+//! set of AWS files (`item.rs`): service `awsesh`, user the profile's escaped
+//! name and the files' tag, secret a small JSON document with the access key
+//! id, the secret access key, the IAM user's ARN and the files.
 //!
 //! Every call runs on a thread of its own with a deadline: a locked keyring
 //! whose unlock dialog nobody answers must not hang a refresh. Errors are one
@@ -17,6 +17,7 @@ use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
 
 use super::Keys;
+use super::item::Item;
 use crate::sys::secret::Secret;
 
 const SERVICE: &str = "awsesh";
@@ -96,12 +97,26 @@ fn map_error(err: keyring_core::Error) -> Unavailable {
     }
 }
 
-/// Keys as they are kept in the keyring.
+/// Keys as they are kept in the keyring. Version 2 adds who the key is
+/// (the IAM user's ARN, when known) and which AWS files the item is for, so
+/// the item describes itself on any platform.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     version: u32,
     access_key_id: String,
     secret_access_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credentials_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    config_file: Option<String>,
+}
+
+/// What an item holds: the keys and, when recorded, the IAM user's ARN.
+pub struct Held {
+    pub keys: Keys,
+    pub arn: Option<String>,
 }
 
 #[cfg(target_os = "linux")]
@@ -171,22 +186,14 @@ fn with_deadline<T: Send + 'static>(
     }
 }
 
-/// The item's user name: the profile's escaped name.
-fn user_for(profile: &str) -> Result<String, Unavailable> {
-    crate::store::key_for(profile).map_err(|e| Unavailable::Failed(e.to_string()))
+fn user_of(item: &Item) -> Result<String, Unavailable> {
+    item.user().map_err(|e| Unavailable::Failed(e.to_string()))
 }
 
-fn label_for(profile: &str) -> String {
-    format!(
-        "awsesh: AWS access key of profile {}",
-        crate::sys::text::printable(profile)
-    )
-}
-
-/// The profile's keys, or None when the keyring has no item for it.
-pub fn get(profile: &str) -> Result<Option<Keys>, Unavailable> {
-    let user = user_for(profile)?;
-    let label = label_for(profile);
+/// The item's keys, or None when the keyring has no such item.
+pub fn get(item: &Item) -> Result<Option<Held>, Unavailable> {
+    let user = user_of(item)?;
+    let label = item.label();
     with_deadline(move |store| {
         let entry = entry(&store, &user, &label).map_err(map_error)?;
         let text = match entry.get_password() {
@@ -196,34 +203,57 @@ pub fn get(profile: &str) -> Result<Option<Keys>, Unavailable> {
         };
         let stored: Stored = serde_json::from_str(&text)
             .map_err(|_| Unavailable::Failed("the stored item is not awsesh's".into()))?;
-        Ok(Some(Keys {
-            access_key_id: stored.access_key_id,
-            secret_access_key: Secret::new(stored.secret_access_key),
+        Ok(Some(Held {
+            keys: Keys {
+                access_key_id: stored.access_key_id,
+                secret_access_key: Secret::new(stored.secret_access_key),
+            },
+            arn: stored.arn,
         }))
     })
 }
 
-/// Stores (or replaces) the profile's keys.
-pub fn set(profile: &str, keys: &Keys) -> Result<(), Unavailable> {
-    let user = user_for(profile)?;
-    let label = label_for(profile);
+/// Stores (or replaces) the item's keys, with the IAM user's ARN if known.
+/// On the Secret Service the files and the access key id (not secrets) are
+/// also set as attributes, for keyring managers and `secret-tool search`.
+pub fn set(item: &Item, keys: &Keys, arn: Option<&str>) -> Result<(), Unavailable> {
+    let user = user_of(item)?;
+    let label = item.label();
+    let files = item.files().cloned();
     let text = serde_json::to_string(&Stored {
-        version: 1,
+        version: 2,
         access_key_id: keys.access_key_id.clone(),
         secret_access_key: keys.secret_access_key.expose().to_string(),
+        arn: arn.map(str::to_string),
+        credentials_file: files.as_ref().map(|f| f.credentials.clone()),
+        config_file: files.as_ref().map(|f| f.config.clone()),
     })
     .map_err(|e| Unavailable::Failed(e.to_string()))?;
     let text = Secret::new(text);
+    let access_key_id = keys.access_key_id.clone();
     with_deadline(move |store| {
         let entry = entry(&store, &user, &label).map_err(map_error)?;
-        entry.set_password(text.expose()).map_err(map_error)
+        entry.set_password(text.expose()).map_err(map_error)?;
+        if cfg!(target_os = "linux")
+            && let Some(files) = files
+        {
+            let attributes = std::collections::HashMap::from([
+                ("aws_credentials_file", files.credentials.as_str()),
+                ("aws_config_file", files.config.as_str()),
+                ("aws_access_key_id", access_key_id.as_str()),
+            ]);
+            // For people and keyring managers only (lookups go by user
+            // name): a store that refuses them still holds the keys.
+            let _ = entry.update_attributes(&attributes);
+        }
+        Ok(())
     })
 }
 
-/// Deletes the profile's item; Ok(false) when there was none.
-pub fn delete(profile: &str) -> Result<bool, Unavailable> {
-    let user = user_for(profile)?;
-    let label = label_for(profile);
+/// Deletes the item; Ok(false) when there was none.
+pub fn delete(item: &Item) -> Result<bool, Unavailable> {
+    let user = user_of(item)?;
+    let label = item.label();
     with_deadline(move |store| {
         let entry = entry(&store, &user, &label).map_err(map_error)?;
         match entry.delete_credential() {

@@ -14,6 +14,9 @@ use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::aws::profile::Profile;
+use crate::mfa::desktop;
+use crate::session::kind::Kind;
 use crate::session::refresh::{self, Request};
 use crate::store::Store;
 use crate::store::session::Session;
@@ -152,21 +155,15 @@ impl Source {
 
     /// One pass of the refresh protocol, and what the user should be told.
     fn round(&self) -> (Answer, Option<(Told, String)>) {
-        let before = self.store.load(&self.profile).ok().flatten();
-        let window = refresh::margin_secs()
-            .unwrap_or(refresh::DEFAULT_MARGIN_SECS)
-            .max(refresh::SERVE_WINDOW_SECS);
         let profile = printable(&self.profile);
         let login = format!("`awsesh login --profile {profile}` (or any `aws` command)");
         match refresh::ensure(&self.store, &Request::serve(&self.profile, false)) {
             Ok(session) => {
-                let renewed = before.is_none_or(|b| !same(&b, &session));
-                let now = crate::sys::clock::now();
-                // Handed back unrenewed inside the window: no code could be had.
-                let notice = (!renewed && !session.is_fresh(now, window)).then(|| {
-                    let left = time_left(session.seconds_left(now));
+                // Told whether or not this round renewed what is served: a
+                // chained role renews while its source runs out.
+                let notice = self.lapsing().map(|(whose, left)| {
                     let line = format!(
-                        "awsesh: the session for profile {profile} ends in {left} and needs an MFA code to renew; run {login} in any terminal and this command picks the new session up"
+                        "awsesh: {whose} ends in {left} and needs an MFA code to renew; run {login} in any terminal and this command picks the new session up"
                     );
                     (Told::Lapsing, line)
                 });
@@ -197,6 +194,45 @@ impl Source {
         }
     }
 
+    /// When the session whose renewal needs an MFA code — the profile's own,
+    /// or for a chained role its source's (the role itself renews silently
+    /// from it) — is valid but due for renewal (as the refresh protocol
+    /// serving it counts), and nothing can give a code without a terminal:
+    /// whose session it is, and the time it has left.
+    fn lapsing(&self) -> Option<(String, String)> {
+        let profile = Profile::load(&self.profile).ok()?;
+        let kind = Kind::for_profile(profile, None).ok()?;
+        let needing = kind.needing_code()?;
+        let name = needing.profile().name.as_str();
+        if needing.mfa_process().is_some() || desktop::opted_in(needing.profile(), &self.profile) {
+            return None;
+        }
+        let session = self
+            .store
+            .load(name)
+            .ok()
+            .flatten()
+            .filter(|s| needing.matches(s))?;
+        let now = crate::sys::clock::now();
+        let left = session.seconds_left(now);
+        let due = refresh::margin_secs()
+            .unwrap_or(refresh::DEFAULT_MARGIN_SECS)
+            .max(refresh::SERVE_WINDOW_SECS.min(needing.duration() / 2));
+        if left <= 0 || session.is_fresh(now, due) {
+            return None;
+        }
+        let whose = if name == self.profile {
+            format!("the session for profile {}", printable(name))
+        } else {
+            format!(
+                "the MFA session of profile {} (the source of {})",
+                printable(name),
+                printable(&self.profile)
+            )
+        };
+        Some((whose, time_left(left)))
+    }
+
     fn still_valid(&self) -> Option<Session> {
         self.store
             .load(&self.profile)
@@ -214,8 +250,4 @@ fn tell(line: &str) {
         }
         None => eprintln!("{line}"),
     }
-}
-
-fn same(a: &Session, b: &Session) -> bool {
-    a.credentials.access_key_id == b.credentials.access_key_id && a.expiration == b.expiration
 }

@@ -190,6 +190,17 @@ impl Kind {
         }
     }
 
+    /// The session in this kind's chain whose renewal needs an MFA code:
+    /// itself, or for a chained role its source's (a chained role itself is
+    /// renewed from that session without a code). None for sign-ins.
+    pub fn needing_code(&self) -> Option<&Kind> {
+        match self {
+            Kind::Mfa(_) | Kind::RoleWithCode(_) => Some(self),
+            Kind::ChainedRole { source, .. } => source.needing_code(),
+            Kind::Sso(_) | Kind::Login(_) => None,
+        }
+    }
+
     /// Whether starting this kind needs a code, given the sessions cached
     /// now: a chained role needs one only when its source does.
     pub fn needs_code(&self, fresh: &dyn Fn(&Kind) -> bool) -> bool {

@@ -17,6 +17,11 @@ pub const EXPORTED: [&str; 5] = [
     "AWSESH_PROFILE",
 ];
 
+/// The hook's record of what awsesh exported, dropped with the exports: the
+/// key id (so the hook notices keys unset or replaced by hand) and the
+/// profile's region (which children get in place of `AWS_PROFILE`).
+pub const RECORDED: [&str; 3] = ["_AWSESH_EXP", "_AWSESH_KEY", "_AWSESH_REGION"];
+
 pub struct Lines {
     shell: Shell,
     out: String,
@@ -117,6 +122,7 @@ impl Lines {
             .export("AWS_CREDENTIAL_EXPIRATION", &session.expiration_rfc3339())
             .export("AWSESH_PROFILE", &session.profile)
             .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
+            .set_private("_AWSESH_KEY", &creds.access_key_id)
     }
 
     /// nushell: the last word on a name wins, as it would in a script.

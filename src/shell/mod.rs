@@ -14,7 +14,8 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
-    /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`).
+    /// POSIX sh: dash, ksh, mksh, busybox sh (`init posix`, or `sh`).
+    #[value(alias = "sh")]
     Posix,
     Tcsh,
     /// nushell (`init nushell`): told everything as JSON data, never code.
@@ -26,6 +27,8 @@ pub enum OutputFormat {
     Bash,
     Zsh,
     Fish,
+    /// POSIX sh exports (`sh` is accepted too)
+    #[value(alias = "sh")]
     Posix,
     Tcsh,
     Nushell,

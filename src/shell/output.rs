@@ -49,8 +49,25 @@ pub fn session_text(format: OutputFormat, store: &Store, session: &Session) -> R
 pub fn session_lines(shell: Shell, store: &Store, session: &Session) -> Result<Lines> {
     let mut lines = Lines::new(shell);
     lines.session(session);
+    lines.set_private("_AWSESH_REGION", &region_for_children(&session.profile));
     hook_vars(&mut lines, store, &session.profile)?;
     Ok(lines)
+}
+
+/// The profile's `region`, which a hooked shell exports as `AWS_REGION` and
+/// `AWS_DEFAULT_REGION` while it holds the session: its children do not see
+/// `AWS_PROFILE` then (see docs/shell-integration.md). Empty when the
+/// profile has none, or one that is not a region's name.
+pub fn region_for_children(profile: &str) -> String {
+    crate::aws::profile::Profile::load_lenient(profile)
+        .ok()
+        .and_then(|p| p.region)
+        .filter(|r| {
+            r.len() <= 32
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        .unwrap_or_default()
 }
 
 /// `env --shell json`: the variables a process would get.

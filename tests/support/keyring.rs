@@ -249,6 +249,60 @@ impl Keyring {
             .collect()
     }
 
+    /// An item's attributes, read over D-Bus.
+    pub fn attributes(&self, path: &str) -> Vec<(String, String)> {
+        let out = self
+            .dbus_send(&[
+                "--dest=org.freedesktop.secrets",
+                path,
+                "org.freedesktop.DBus.Properties.Get",
+                "string:org.freedesktop.Secret.Item",
+                "string:Attributes",
+            ])
+            .expect("the item's Attributes");
+        // `dict entry(` then `string "key"` and `string "value"` lines.
+        let strings: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("string \""))
+            .filter_map(|l| l.strip_suffix('"'))
+            .map(str::to_string)
+            .collect();
+        strings
+            .chunks(2)
+            .filter_map(|kv| Some((kv.first()?.clone(), kv.get(1)?.clone())))
+            .collect()
+    }
+
+    /// awsesh's items of a profile (its escaped name, `p-team`): the one an
+    /// earlier awsesh wrote (user `p-team`) and one per set of AWS files
+    /// (user `p-team@…`), as (user name, attributes), sorted.
+    pub fn items_of(&self, escaped: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let mut items: Vec<(String, Vec<(String, String)>)> = self
+            .search(&[("service", "awsesh")])
+            .into_iter()
+            .map(|path| self.attributes(&path))
+            .filter_map(|attributes| {
+                let user = attributes
+                    .iter()
+                    .find(|(k, _)| k == "username")
+                    .map(|(_, v)| v.clone())?;
+                let mine = user == escaped
+                    || user
+                        .strip_prefix(escaped)
+                        .is_some_and(|rest| rest.starts_with('@'));
+                mine.then_some((user, attributes))
+            })
+            .collect();
+        items.sort();
+        items
+    }
+
+    /// The JSON awsesh stored in the item of this user name (secret-tool).
+    pub fn awsesh_item(&self, user: &str) -> Option<serde_json::Value> {
+        let text = self.lookup(&[("service", "awsesh"), ("username", user)])?;
+        Some(serde_json::from_str(&text).expect("awsesh's item is JSON"))
+    }
+
     /// The secret stored under these attributes, read by libsecret's own
     /// client (`secret-tool`), or None when it is not installed.
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> Option<String> {
