@@ -368,24 +368,30 @@ fn shell_lines() -> [ShellLine; 6] {
 /// nushell sources a file, not a command's output: setup writes the script
 /// to ~/.awsesh.nu first (the line would break config.nu without it), then
 /// adds the line that sources it.
-fn nushell_step(tty: Option<&mut File>, rc_path: &std::path::Path) -> Result<()> {
+fn nushell_step(tty: Option<&mut File>, rc_path: &std::path::Path) -> Result<ShellOutcome> {
     let line = init::init_line(Shell::Nushell).0;
-    let rc = rc_path.display();
+    let rc = rc_path.display().to_string();
     let script = home().join(".awsesh.nu");
-    let Some(tty) = tty else {
+    let todo = format!(
+        "run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add `{line}` to {rc} and open a new terminal"
+    );
+    let declined = |todo: String| {
         step(&format!(
             "shell: run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to {rc}: {line}"
         ));
-        return Ok(());
+        Ok(ShellOutcome::NotLoaded {
+            shell: Some(Shell::Nushell),
+            todo,
+        })
+    };
+    let Some(tty) = tty else {
+        return declined(todo);
     };
     if !confirm(
         tty,
         &format!("Write ~/.awsesh.nu (`awsesh init nushell`) and add `{line}` to {rc}?"),
     )? {
-        step(&format!(
-            "shell: run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to {rc}: {line}"
-        ));
-        return Ok(());
+        return declined(todo);
     }
     let text = init::render(
         Shell::Nushell,
@@ -398,9 +404,14 @@ fn nushell_step(tty: Option<&mut File>, rc_path: &std::path::Path) -> Result<()>
     crate::store::file::write_atomic(&script, text.as_bytes())?;
     append_line(rc_path, line)?;
     step(&format!(
-        "shell: wrote ~/.awsesh.nu and added `{line}` to {rc}; open a new nu to use it (after an upgrade of awsesh, run `awsesh init nushell | save -f ~/.awsesh.nu` again)"
+        "shell: wrote ~/.awsesh.nu and added `{line}` to {rc} (after an upgrade of awsesh, run `awsesh init nushell | save -f ~/.awsesh.nu` again)"
     ));
-    Ok(())
+    Ok(ShellOutcome::Loaded {
+        shell: Shell::Nushell,
+        line,
+        rc,
+        added: true,
+    })
 }
 
 /// Whether an rc file already loads awsesh for `shell` (see `rc_line`).

@@ -48,6 +48,7 @@ fn select_profile(shell: Shell, profile: &str) -> String {
         Shell::Fish => format!("set -gx AWS_PROFILE {value}"),
         Shell::Tcsh => format!("setenv AWS_PROFILE {value}"),
         Shell::Bash | Shell::Zsh | Shell::Posix => format!("export AWS_PROFILE={value}"),
+        Shell::Nushell => format!("$env.AWS_PROFILE = {value}"),
     }
 }
 
@@ -168,6 +169,11 @@ mod tests {
         assert!(
             fish[1].contains(r"`set -gx AWS_PROFILE 'it\'s'`"),
             "{fish:?}"
+        );
+        let nu = report("team@x+y", loaded(Shell::Nushell, false));
+        assert!(
+            nu[1].contains(r#"`$env.AWS_PROFILE = "team@x+y"` (or use `aws --profile "team@x+y" …`"#),
+            "{nu:?}"
         );
         let default = report("default", loaded(Shell::Bash, false));
         assert_eq!(
