@@ -55,6 +55,45 @@ def --env _awsesh_unexport [] {
     if ("AWSESH_PROFILE" in $env) {
         hide-env -i AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
     }
+    hide-env -i _AWSESH_KEY
+}
+
+# $env.NAME as a string, "" when unset.
+def _awsesh_var [name: string] {
+    $env | get -o $name | default "" | into string
+}
+
+# Whether the keys exported are still the ones awsesh exported last.
+def _awsesh_holds [] {
+    let key = (_awsesh_var _AWSESH_KEY)
+    ("AWSESH_PROFILE" in $env) and ($key != "") and ((_awsesh_var AWS_ACCESS_KEY_ID) == $key)
+}
+
+# What the hook finds exported, against what awsesh exported last: keys
+# unset by hand (true: the session is loaded again at this prompt); keys
+# replaced by hand (false: this shell stands aside, their keys stay and the
+# segment goes, until they are unset in turn — then true). Builtins only.
+def --env _awsesh_keys_changed [] {
+    let exported = (_awsesh_var AWS_ACCESS_KEY_ID)
+    let key = (_awsesh_var _AWSESH_KEY)
+    if $key != "" {
+        if $exported == "" { return true }
+        if $exported != $key {
+            hide-env -i AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
+            $env._AWSESH_ASIDE = "1"
+            return false
+        }
+        if ((_awsesh_var AWS_SECRET_ACCESS_KEY) == "") or ((_awsesh_var AWS_SESSION_TOKEN) == "") or ((_awsesh_var AWSESH_PROFILE) == "") {
+            return true
+        }
+        hide-env -i _AWSESH_ASIDE
+        return false
+    }
+    if ((_awsesh_var _AWSESH_ASIDE) != "") and ($exported == "") {
+        hide-env -i _AWSESH_ASIDE
+        return true
+    }
+    false
 }
 
 # Applies a parsed record to this shell.
@@ -75,8 +114,9 @@ def --env _awsesh_sync [profile: string] {
         _awsesh_apply $data
     } else {
         _awsesh_unexport
-        hide-env -i _AWSESH_EXP _AWSESH_STAMP
+        hide-env -i _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
     }
+    hide-env -i _AWSESH_ASIDE
     # Even when awsesh failed: do not retry at every prompt.
     $env._AWSESH_FOR = $profile
 }
@@ -102,7 +142,7 @@ def _awsesh_now [] {
 # Expired keys are unset here: nothing can use them any more.
 def --env _awsesh_segment [profile: string] {
     let exp = ($env._AWSESH_EXP? | default "" | into string)
-    if (($env._AWSESH_FOR? | default "") != $profile) or not ($exp =~ '^[0-9]{1,18}$') {
+    if (($env._AWSESH_FOR? | default "") != $profile) or ((_awsesh_var _AWSESH_ASIDE) != "") or not ($exp =~ '^[0-9]{1,18}$') {
         $env.AWSESH_PROMPT_SEGMENT = ""
         return
     }
@@ -123,11 +163,13 @@ def --env _awsesh_segment [profile: string] {
 }
 
 # The prompt hook: forks only when another shell changed the session (its
-# stamp differs from the expiry this shell holds) or the profile changed.
+# stamp differs from the expiry this shell holds), the profile changed, or
+# the keys were unset by hand; keys replaced by hand are left alone.
 def --env _awsesh_hook [] {
     let profile = (_awsesh_profile)
-    let stamp = (_awsesh_stamp)
-    if ($profile != ($env._AWSESH_FOR? | default "")) or ($stamp != ($env._AWSESH_EXP? | default "")) {
+    if ($profile != ($env._AWSESH_FOR? | default "")) or (_awsesh_keys_changed) {
+        _awsesh_sync $profile
+    } else if ((_awsesh_var _AWSESH_ASIDE) == "") and ((_awsesh_stamp) != ($env._AWSESH_EXP? | default "")) {
         _awsesh_sync $profile
     }
     _awsesh_segment $profile
@@ -153,6 +195,10 @@ def _awsesh_fresh [profile: string] {
     let margin = (_awsesh_margin)
     let exp = ($env._AWSESH_EXP? | default "" | into string)
     if ($margin == null) or (($env.AWSESH_PROFILE? | default "") != $profile) or (($env._AWSESH_FOR? | default "") != $profile) or not ($exp =~ '^[0-9]{1,18}$') {
+        return false
+    }
+    # Keys unset or replaced by hand since the last prompt: not fresh.
+    if not (_awsesh_holds) or ((_awsesh_var AWS_SECRET_ACCESS_KEY) == "") or ((_awsesh_var AWS_SESSION_TOKEN) == "") {
         return false
     }
     (($exp | into int) - (_awsesh_now)) > $margin
@@ -296,7 +342,9 @@ def --env --wrapped @CMD@ [...rest] {
         _awsesh_fail 1
         return
     }
-    with-env ($data.set | merge {AWS_PROFILE: $profile}) { ^@CMD@ ...$plan.args }
+    # Only what a program reads: the hook's own `_AWSESH_*` stay out.
+    let exports = ($data.set | reject -o _AWSESH_EXP _AWSESH_KEY _AWSESH_REGION _AWSESH_STAMP)
+    with-env ($exports | merge {AWS_PROFILE: $profile}) { ^@CMD@ ...$plan.args }
 }
 
 # For `awsesh doctor`: whether the hook is still in pre_prompt (yes/no).

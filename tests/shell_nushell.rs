@@ -17,6 +17,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use expectrl::Expect;
+
 use support::{BIN, Moto, Sandbox};
 use term::{PROMPT_END, Sh, Term};
 
@@ -75,7 +77,11 @@ fn write_config(sb: &Sandbox, before: &str, times: usize, extra: &[&str]) {
         .envs(sb.env())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     fs::write(sb.home.join(".awsesh.nu"), out.stdout).unwrap();
     let dir = sb.home.join(".config").join("nushell");
     fs::create_dir_all(&dir).unwrap();
@@ -133,7 +139,9 @@ impl Nu {
         let rest = self.t.expect("@@");
         let status: i32 = match rest.trim_end_matches("@@").parse() {
             Ok(status) => status,
-            Err(_) => self.t.fail(&format!("a status after the marker, not {rest:?}")),
+            Err(_) => self
+                .t
+                .fail(&format!("a status after the marker, not {rest:?}")),
         };
         let prompt = plain(&self.t.expect(PROMPT_END));
         let prompt = prompt.rsplit(['\n', '\r']).next().unwrap_or("").to_string();
@@ -194,7 +202,10 @@ fn expiration_of(sb: &Sandbox, profile: &str) -> String {
     let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
     assert_eq!(status, 0, "env {profile}: {err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    json["AWS_CREDENTIAL_EXPIRATION"].as_str().unwrap().to_string()
+    json["AWS_CREDENTIAL_EXPIRATION"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -209,7 +220,11 @@ fn first_aws_prompts_then_second_shell_shares() {
     assert!(out.contains("\"Arn\""), "{out}");
     assert_prompt_shows_about_12h(&prompt);
     assert_eq!(session_token_calls(moto, &sb), 1);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0, "aws used the long-term keys");
+    assert_eq!(
+        long_term_identity_calls(moto, &sb),
+        0,
+        "aws used the long-term keys"
+    );
     let key = a.var("AWS_ACCESS_KEY_ID");
     assert!(!key.is_empty() && key != sb.access_key_id, "{key:?}");
     assert_eq!(a.var("AWSESH_PROFILE"), "default");
@@ -261,6 +276,54 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(session_token_calls(moto, &sb), 3);
 }
 
+/// The hook checks what is exported, not only its own record: keys unset by
+/// hand (`hide-env`) are exported again at the next prompt; keys replaced by
+/// hand stay, the segment goes, another shell's login leaves them alone;
+/// once those are unset the session comes back.
+#[test]
+fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
+    let Some(moto) = setup() else { return };
+    let sb = Sandbox::new(moto);
+    login(&sb, &["--token-code", "200011"]);
+    write_config(&sb, "", 1, &[]);
+    let mut a = Nu::start(&sb, &[]);
+    assert_prompt_shows_about_12h(&a.prompt());
+    let key = a.var("AWS_ACCESS_KEY_ID");
+    assert!(!key.is_empty());
+
+    a.run("hide-env AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY");
+    assert_prompt_shows_about_12h(&a.prompt());
+    assert_eq!(
+        a.var("AWS_ACCESS_KEY_ID"),
+        key,
+        "unset keys not exported again"
+    );
+    assert!(!a.var("AWS_SECRET_ACCESS_KEY").is_empty());
+    let (status, out, _) = a.run(AWS);
+    assert_eq!(status, 0, "aws after the keys came back:\n{out}");
+    assert!(!out.contains("MFA code"), "{out}");
+
+    a.run("$env.AWS_ACCESS_KEY_ID = 'AKIAHANDSET000000000'");
+    assert_eq!(a.prompt(), PROMPT_END, "segment kept over keys set by hand");
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+    assert_eq!(a.var("AWSESH_PROFILE"), "", "hand-set keys still claimed");
+    assert_eq!(a.var("AWS_CREDENTIAL_EXPIRATION"), "");
+    // Another shell's login does not overwrite them either.
+    login(&sb, &["--force", "--token-code", "200012"]);
+    assert_eq!(a.prompt(), PROMPT_END);
+    assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
+
+    a.run("hide-env AWS_ACCESS_KEY_ID");
+    assert_prompt_shows_about_12h(&a.prompt());
+    let again = a.var("AWS_ACCESS_KEY_ID");
+    assert!(
+        !again.is_empty() && again != "AKIAHANDSET000000000",
+        "{again:?}"
+    );
+    assert_eq!(a.var("AWSESH_PROFILE"), "default");
+    assert_eq!(session_token_calls(moto, &sb), 2);
+}
+
 /// `with-env {AWS_PROFILE: other} { aws … }` and `aws --profile other …`
 /// give that one command `other`'s session; the shell keeps `default`'s.
 #[test]
@@ -275,7 +338,17 @@ fn inline_profile_is_one_shot() {
         sb.mfa_serial
     ));
     login(&sb, &["--duration", "12h", "--token-code", "200005"]);
-    login(&sb, &["--profile", "other", "--duration", "2h", "--token-code", "200006"]);
+    login(
+        &sb,
+        &[
+            "--profile",
+            "other",
+            "--duration",
+            "2h",
+            "--token-code",
+            "200006",
+        ],
+    );
     let default = expiration_of(&sb, "default");
     let other = expiration_of(&sb, "other");
     // A probe stands in for `aws`: what the one command is given.
@@ -312,6 +385,11 @@ fn inline_profile_is_one_shot() {
         out.contains(&format!("awsesh=default exp={default} args=s3 ls")),
         "{out}"
     );
+    // Switching for good is followed at the next prompt.
+    let (_, _, prompt) = t.run("$env.AWS_PROFILE = 'other'");
+    assert!(prompt.starts_with("aws:other 1h5"), "{prompt:?}");
+    assert_eq!(t.var("AWSESH_PROFILE"), "other");
+    assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), other);
     assert_eq!(session_token_calls(moto, &sb), 2, "a new session");
 }
 
@@ -410,6 +488,16 @@ fn doctor_recognises_the_shell() {
     assert!(out.contains("prompt hook registered"), "{out}");
     assert!(out.contains("`aws` runs the awsesh wrapper"), "{out}");
     assert!(!out.contains("is loaded in"), "{out}");
+    // nushell exports AWS_PROFILE with the keys: the warning's fix is one
+    // this shell can follow.
+    let (status, out, _) = t.aws_with_code(AWS, "200014");
+    assert_eq!(status, 0, "{out}");
+    let (_, out, _) = t.run("$env.AWS_PROFILE = 'default'; awsesh doctor");
+    assert!(
+        out.contains("AWS_PROFILE (default) is exported alongside the keys")
+            && out.contains("nushell exports every variable, AWS_PROFILE too: run such programs as `awsesh exec -- CMD`"),
+        "{out}"
+    );
 }
 
 /// A non-interactive nu (`nu -c`, a script) that sources the file gets no
@@ -420,7 +508,11 @@ fn non_interactive_shells_are_left_alone() {
         support::missing("nu");
         return;
     }
-    let sb = Sandbox::empty("http://127.0.0.1:9", "AKIAAAAAAAAAAAAAAAAA", "arn:aws:iam::1:mfa/u");
+    let sb = Sandbox::empty(
+        "http://127.0.0.1:9",
+        "AKIAAAAAAAAAAAAAAAAA",
+        "arn:aws:iam::1:mfa/u",
+    );
     write_config(&sb, "", 0, &[]);
     let script = sb.home.join(".awsesh.nu");
     let out = Command::new("nu")
@@ -434,7 +526,11 @@ fn non_interactive_shells_are_left_alone() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(text, "0\nnone\n");
 }
 
@@ -452,7 +548,10 @@ fn completions_parse_in_nu() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("awsesh-completions.nu");
-    let out = Command::new(BIN).args(["completions", "nushell"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["completions", "nushell"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("export extern \"awsesh login\""), "{text}");
@@ -509,4 +608,74 @@ fn quoting_round_trips_through_the_shell() {
     ] {
         assert_eq!(t.var(name), json[name].as_str().unwrap(), "{name}");
     }
+}
+
+/// `awsesh setup` from nu ($SHELL named `nu`): without a terminal it names
+/// the two steps; on one it asks, writes ~/.awsesh.nu and appends the source
+/// line to config.nu (where $XDG_CONFIG_HOME puts it), and says so; run
+/// again, config.nu already loads awsesh. A nu started then has the hook.
+#[test]
+fn setup_writes_the_script_and_the_source_line() {
+    let Some(moto) = setup() else { return };
+    let sb = Sandbox::new(moto);
+    write_config(&sb, "", 0, &[]);
+    let script = sb.home.join(".awsesh.nu");
+    fs::remove_file(&script).unwrap();
+    let config = sb.home.join(".config").join("nushell").join("config.nu");
+    let before = fs::read_to_string(&config).unwrap();
+    let xdg = sb.home.join(".config");
+    let env = [
+        ("SHELL", "/usr/bin/nu"),
+        ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
+    ];
+
+    let mut cmd = sb.awsesh(&["setup"]);
+    cmd.envs(env);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to"
+        ) && err.contains("config.nu: source ~/.awsesh.nu"),
+        "{err}"
+    );
+    assert!(!script.exists());
+    assert_eq!(fs::read_to_string(&config).unwrap(), before);
+
+    let mut pty = support::spawn_pty(&sb, &["setup"], &env);
+    pty.expect("Write ~/.awsesh.nu (`awsesh init nushell`) and add `source ~/.awsesh.nu` to ")
+        .unwrap();
+    pty.send_line("y").unwrap();
+    let (code, output) = support::finish_pty(pty);
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("shell: wrote ~/.awsesh.nu and added `source ~/.awsesh.nu`"),
+        "{output}"
+    );
+    assert!(
+        output.contains("or run `source ~/.awsesh.nu` in this one"),
+        "{output}"
+    );
+    let text = fs::read_to_string(&config).unwrap();
+    assert_eq!(
+        text,
+        format!("{before}# awsesh: one MFA session for every shell\nsource ~/.awsesh.nu\n")
+    );
+    assert!(
+        fs::read_to_string(&script)
+            .unwrap()
+            .contains("_awsesh_hook")
+    );
+
+    let mut cmd = sb.awsesh(&["setup"]);
+    cmd.envs(env);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.nu already loads awsesh"), "{err}");
+
+    let mut t = Nu::start(&sb, &[]);
+    let (status, out, prompt) = t.aws_with_code(AWS, "200013");
+    assert_eq!(status, 0, "{out}");
+    assert_prompt_shows_about_12h(&prompt);
 }

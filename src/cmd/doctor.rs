@@ -267,9 +267,16 @@ fn environment_warnings(var: impl Fn(&str) -> Option<String>) -> Vec<(String, St
     };
     if profile_exported && var("AWS_SECRET_ACCESS_KEY").is_some() {
         let profile = printable(&var("AWS_PROFILE").unwrap_or_default());
+        // nushell has no unexported variables: what it cannot stop, a
+        // program run through `awsesh exec` does not see.
+        let fix = if var("AWSESH_HOOK").as_deref() == Some("nushell") {
+            "nushell exports every variable, AWS_PROFILE too: run such programs as `awsesh exec -- CMD`, which gives them the session without the profile".to_string()
+        } else {
+            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string()
+        };
         warnings.push((
             format!("AWS_PROFILE ({profile}) is exported alongside the keys: the AWS SDK for JavaScript v3 (and CDK) and the .NET SDK use the profile and ignore the keys"),
-            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string(),
+            fix,
         ));
     }
     if let Some(old) = var("AWS_SECURITY_TOKEN")

@@ -110,7 +110,9 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
         // not): what loads the script `awsesh init nushell` saved.
         Shell::Nushell => {
             return line.strip_prefix("source ").is_some_and(|path| {
-                let path = path.trim().trim_matches(|c| c == '\'' || c == '"' || c == '`');
+                let path = path
+                    .trim()
+                    .trim_matches(|c| c == '\'' || c == '"' || c == '`');
                 path.rsplit('/').next() == Some(".awsesh.nu")
                     && !path.contains(|c: char| c.is_whitespace() || ";|(){}$".contains(c))
             });

@@ -172,7 +172,9 @@ mod tests {
         );
         let nu = report("team@x+y", loaded(Shell::Nushell, false));
         assert!(
-            nu[1].contains(r#"`$env.AWS_PROFILE = "team@x+y"` (or use `aws --profile "team@x+y" …`"#),
+            nu[1].contains(
+                r#"`$env.AWS_PROFILE = "team@x+y"` (or use `aws --profile "team@x+y" …`"#
+            ),
             "{nu:?}"
         );
         let default = report("default", loaded(Shell::Bash, false));
