@@ -49,13 +49,21 @@ def _awsesh_parse [text: string] {
     }
 }
 
-# Unsets the keys this shell holds, when they are awsesh's
-# ($env.AWSESH_PROFILE set): keys exported by hand stay.
-def --env _awsesh_unexport [] {
-    if ("AWSESH_PROFILE" in $env) {
-        hide-env -i AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
-    }
-    hide-env -i _AWSESH_KEY
+# nushell 0.108: in a `def --env`, a `hide-env` that follows a call of
+# another `def --env` does not reach the caller (the callee's variables are
+# copied back into a second scope, and one of the two copies stays). So the
+# helpers below change nothing: they return what to do, and only the hook
+# and the two wrappers — each called once, from the prompt or the command
+# line — change the environment, with builtins.
+
+# The names to unset to drop what this shell holds: the keys when they are
+# awsesh's ($env.AWSESH_PROFILE set; keys exported by hand stay), and the
+# hook's record of them.
+def _awsesh_drop_names [] {
+    let exported = if ("AWSESH_PROFILE" in $env) {
+        [AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE]
+    } else { [] }
+    $exported | append _AWSESH_KEY
 }
 
 # $env.NAME as a string, "" when unset.
@@ -69,56 +77,33 @@ def _awsesh_holds [] {
     ("AWSESH_PROFILE" in $env) and ($key != "") and ((_awsesh_var AWS_ACCESS_KEY_ID) == $key)
 }
 
-# What the hook finds exported, against what awsesh exported last: keys
-# unset by hand (true: the session is loaded again at this prompt); keys
-# replaced by hand (false: this shell stands aside, their keys stay and the
-# segment goes, until they are unset in turn — then true). Builtins only.
-def --env _awsesh_keys_changed [] {
+# What the hook finds exported, against what awsesh exported last: `sync`
+# when the keys were unset by hand (the session is loaded again at this
+# prompt), `aside` when they were replaced by hand (this shell stands aside:
+# their keys stay and the segment goes, until they are unset in turn — then
+# `sync`), `held` when awsesh's keys are there, else `none`. Builtins only.
+def _awsesh_keys_state [] {
     let exported = (_awsesh_var AWS_ACCESS_KEY_ID)
     let key = (_awsesh_var _AWSESH_KEY)
     if $key != "" {
-        if $exported == "" { return true }
-        if $exported != $key {
-            hide-env -i AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
-            $env._AWSESH_ASIDE = "1"
-            return false
-        }
+        if $exported == "" { return "sync" }
+        if $exported != $key { return "aside" }
         if ((_awsesh_var AWS_SECRET_ACCESS_KEY) == "") or ((_awsesh_var AWS_SESSION_TOKEN) == "") or ((_awsesh_var AWSESH_PROFILE) == "") {
-            return true
+            return "sync"
         }
-        hide-env -i _AWSESH_ASIDE
-        return false
+        return "held"
     }
-    if ((_awsesh_var _AWSESH_ASIDE) != "") and ($exported == "") {
-        hide-env -i _AWSESH_ASIDE
-        return true
-    }
-    false
+    if ((_awsesh_var _AWSESH_ASIDE) != "") and ($exported == "") { "sync" } else { "none" }
 }
 
-# Applies a parsed record to this shell.
-def --env _awsesh_apply [data: record] {
-    hide-env -i ...$data.unset
-    load-env $data.set
-}
-
-# Loads the session of profile $profile, or drops what the shell holds; runs
-# on a prompt when the stamp or the profile changed. When awsesh fails (or is
-# gone), the shell holds nothing rather than another profile's keys.
-def --env _awsesh_sync [profile: string] {
+# `awsesh hook-sync` for $profile, parsed; null when awsesh failed (or is
+# gone): then the shell drops what it holds rather than keep another
+# profile's keys.
+def _awsesh_sync_data [profile: string] {
     let result = try {
         ^$_awsesh_bin hook-sync --shell nushell $"--profile=($profile)" | complete
     } catch { {exit_code: 1, stdout: ""} }
-    let data = if $result.exit_code == 0 { _awsesh_parse ($result.stdout | into string) } else { null }
-    if $data != null {
-        _awsesh_apply $data
-    } else {
-        _awsesh_unexport
-        hide-env -i _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
-    }
-    hide-env -i _AWSESH_ASIDE
-    # Even when awsesh failed: do not retry at every prompt.
-    $env._AWSESH_FOR = $profile
+    if $result.exit_code == 0 { _awsesh_parse ($result.stdout | into string) } else { null }
 }
 
 # The expiry on the first line of the session file, read with builtins: only
@@ -137,17 +122,15 @@ def _awsesh_now [] {
     (date now | into int) // 1_000_000_000
 }
 
-# $env.AWSESH_PROMPT_SEGMENT: `aws:11h42m`, `aws:prod 42m`, `aws:<1m`,
-# `aws:expired`, or empty when this shell holds no session of $profile.
-# Expired keys are unset here: nothing can use them any more.
-def --env _awsesh_segment [profile: string] {
-    let exp = ($env._AWSESH_EXP? | default "" | into string)
-    if (($env._AWSESH_FOR? | default "") != $profile) or ((_awsesh_var _AWSESH_ASIDE) != "") or not ($exp =~ '^[0-9]{1,18}$') {
-        $env.AWSESH_PROMPT_SEGMENT = ""
-        return
+# The segment for $profile: {text, expired}. `aws:11h42m`, `aws:prod 42m`,
+# `aws:<1m`, `aws:expired`, or empty when this shell holds no session of
+# $profile (or stands aside for keys set by hand).
+def _awsesh_segment [profile: string] {
+    let exp = (_awsesh_var _AWSESH_EXP)
+    if ((_awsesh_var _AWSESH_FOR) != $profile) or ((_awsesh_var _AWSESH_ASIDE) != "") or not ($exp =~ '^[0-9]{1,18}$') {
+        return {text: "", expired: false}
     }
     let left = ($exp | into int) - (_awsesh_now)
-    if $left <= 0 { _awsesh_unexport }
     let text = if $left <= 0 {
         "expired"
     } else if $left < 60 {
@@ -159,20 +142,38 @@ def --env _awsesh_segment [profile: string] {
         $"($minutes // 60)h($minutes mod 60 | into string | fill -a r -w 2 -c '0')m"
     }
     let name = if $profile == "default" { "" } else { ($profile | str replace -ra '[^A-Za-z0-9._@-]' '?') + " " }
-    $env.AWSESH_PROMPT_SEGMENT = $"aws:($name)($text)"
+    {text: $"aws:($name)($text)", expired: ($left <= 0)}
 }
 
 # The prompt hook: forks only when another shell changed the session (its
 # stamp differs from the expiry this shell holds), the profile changed, or
 # the keys were unset by hand; keys replaced by hand are left alone.
+# Expired keys are unset here: nothing can use them any more.
 def --env _awsesh_hook [] {
     let profile = (_awsesh_profile)
-    if ($profile != ($env._AWSESH_FOR? | default "")) or (_awsesh_keys_changed) {
-        _awsesh_sync $profile
-    } else if ((_awsesh_var _AWSESH_ASIDE) == "") and ((_awsesh_stamp) != ($env._AWSESH_EXP? | default "")) {
-        _awsesh_sync $profile
+    let keys = if $profile == (_awsesh_var _AWSESH_FOR) { _awsesh_keys_state } else { "sync" }
+    if $keys == "aside" {
+        hide-env -i AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
+        $env._AWSESH_ASIDE = "1"
+    } else if $keys == "held" {
+        hide-env -i _AWSESH_ASIDE
     }
-    _awsesh_segment $profile
+    let stale = ((_awsesh_var _AWSESH_ASIDE) == "") and ((_awsesh_stamp) != (_awsesh_var _AWSESH_EXP))
+    if ($keys == "sync") or $stale {
+        let data = (_awsesh_sync_data $profile)
+        if $data != null {
+            hide-env -i ...$data.unset
+            load-env $data.set
+        } else {
+            hide-env -i ...(_awsesh_drop_names) _AWSESH_EXP _AWSESH_STAMP _AWSESH_REGION
+        }
+        hide-env -i _AWSESH_ASIDE
+        # Even when awsesh failed: do not retry at every prompt.
+        $env._AWSESH_FOR = $profile
+    }
+    let segment = (_awsesh_segment $profile)
+    if $segment.expired { hide-env -i ...(_awsesh_drop_names) }
+    $env.AWSESH_PROMPT_SEGMENT = $segment.text
 }
 
 # AWSESH_REFRESH_MARGIN in seconds: `600`, `10m`, `1h30m`, `90s`; unset or
@@ -263,14 +264,15 @@ def _awsesh_plan [argv: list<string>] {
 }
 
 # botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE; awsesh reads
-# AWS_PROFILE. When they disagree, say so, once for each pair of values.
-def --env _awsesh_note_default_profile [] {
+# AWS_PROFILE. When they disagree, say so, once for each pair of values:
+# returns the pair to remember once said, else null.
+def _awsesh_note_default_profile [] {
     let default_profile = ($env.AWS_DEFAULT_PROFILE? | default "" | into string)
     let pair = $"($default_profile)/(_awsesh_profile)"
-    if ($default_profile | is-empty) or ($default_profile == ($env.AWS_PROFILE? | default "")) or ($pair == ($env._AWSESH_NOTED_PAIR? | default "")) { return }
-    $env._AWSESH_NOTED_PAIR = $pair
+    if ($default_profile | is-empty) or ($default_profile == ($env.AWS_PROFILE? | default "")) or ($pair == ($env._AWSESH_NOTED_PAIR? | default "")) { return null }
     let shown = {|v| $v | str replace -ra '[^A-Za-z0-9._@-]' '?' }
     print -e $"awsesh: AWS_DEFAULT_PROFILE is (do $shown $default_profile) but awsesh uses AWS_PROFILE \((do $shown (_awsesh_profile))\), and the AWS CLI prefers AWS_DEFAULT_PROFILE; unset AWS_DEFAULT_PROFILE or set it to the same profile"
+    $pair
 }
 
 # A profile awsesh does not sign in for (SSO, instance or web identity;
@@ -300,7 +302,8 @@ def --env --wrapped @CMD@ [...rest] {
         ^@CMD@ ...$rest
         return
     }
-    _awsesh_note_default_profile
+    let noted = (_awsesh_note_default_profile)
+    if $noted != null { $env._AWSESH_NOTED_PAIR = $noted }
     let here = (_awsesh_profile)
     let profile = ($plan.profile | default $here)
     let own = ($env._AWSESH_FOR? | default $here)
@@ -321,7 +324,8 @@ def --env --wrapped @CMD@ [...rest] {
                 _awsesh_fail 1
                 return
             }
-            _awsesh_apply $data
+            hide-env -i ...$data.unset
+            load-env $data.set
         }
         ^@CMD@ ...$plan.args
         return
@@ -428,7 +432,10 @@ def --env --wrapped awsesh [...rest] {
         return
     }
     let data = (_awsesh_parse $result.out)
-    if $data != null { _awsesh_apply $data }
+    if $data != null {
+        hide-env -i ...$data.unset
+        load-env $data.set
+    }
 }
 
 if $nu.is-interactive {

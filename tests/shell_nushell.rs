@@ -679,3 +679,101 @@ fn setup_writes_the_script_and_the_source_line() {
     assert_eq!(status, 0, "{out}");
     assert_prompt_shows_about_12h(&prompt);
 }
+
+/// The segment and the prompt in steady state, in `nu -i -c`: the stamp
+/// file matches `_AWSESH_EXP`, so the hook asks awsesh nothing (the script
+/// names a binary that does not exist: a call would drop the keys) and only
+/// formats; a profile name is shown with `?` for anything but
+/// `[A-Za-z0-9._@-]`; an expired session's keys are unset by the clock
+/// alone. `--no-prompt` leaves the prompt as it was.
+#[test]
+fn segment_format_and_expiry_in_steady_state() {
+    if support::which("nu").is_none() {
+        support::missing("nu");
+        return;
+    }
+    let sb = Sandbox::empty(
+        "http://127.0.0.1:9",
+        "AKIAAAAAAAAAAAAAAAAA",
+        "arn:aws:iam::1:mfa/u",
+    );
+    let stamp = sb.path("stamp");
+    let cases: [(i64, &str, &str, bool); 7] = [
+        (11 * 3600 + 5 * 60 + 30, "default", "aws:11h05m", true),
+        (12 * 3600 + 30, "default", "aws:12h00m", true),
+        (42 * 60 + 30, "prod", "aws:prod 42m", true),
+        (90, "default", "aws:1m", true),
+        (30, "default", "aws:<1m", true),
+        (-5, "default", "aws:expired", false),
+        (
+            3600 + 90,
+            "we$i'r\\d(^x)\"",
+            "aws:we?i?r?d??x?? 1h01m",
+            true,
+        ),
+    ];
+    for prompt in [true, false] {
+        let extra: &[&str] = if prompt { &[] } else { &["--no-prompt"] };
+        let out = Command::new(BIN)
+            .args(["init", "nushell"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let text: String = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                if l.starts_with("const _awsesh_bin = ") {
+                    "const _awsesh_bin = \"/nonexistent/awsesh\"".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let script = sb.path("awsesh.nu");
+        fs::write(&script, text).unwrap();
+        for (left, profile, want, keys_kept) in cases {
+            let p = serde_json::to_string(profile).unwrap();
+            let s = quoted(&stamp);
+            let body = format!(
+                "$env.PROMPT_COMMAND = {{|| \"base> \" }}\n\
+                 source {script}\n\
+                 let exp = ((date now | into int) // 1_000_000_000) + ({left})\n\
+                 $\"($exp)\\n\" | save -f {s}\n\
+                 $env.AWS_PROFILE = {p}; $env.AWSESH_PROFILE = {p}\n\
+                 $env.AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'; $env._AWSESH_KEY = 'ASIAEXAMPLE'\n\
+                 $env.AWS_SECRET_ACCESS_KEY = 's'; $env.AWS_SESSION_TOKEN = 't'\n\
+                 $env._AWSESH_EXP = ($exp | into string); $env._AWSESH_FOR = {p}; $env._AWSESH_STAMP = {s}\n\
+                 _awsesh_hook; _awsesh_hook\n\
+                 print $\"seg=[($env.AWSESH_PROMPT_SEGMENT)]\"\n\
+                 print $\"key=[($env.AWS_ACCESS_KEY_ID? | default '')]\"\n\
+                 print $\"ps1=[(do $env.PROMPT_COMMAND)]\"",
+                script = quoted(&script),
+            );
+            let out = Command::new("nu")
+                .args(["-n", "-i", "-c", &body])
+                .env_clear()
+                .envs(sb.env())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{profile}: {err}\n{text}");
+            assert!(
+                text.contains(&format!("seg=[{want}]\n")),
+                "{left} {profile}: {text}{err}"
+            );
+            let key = if keys_kept { "ASIAEXAMPLE" } else { "" };
+            assert!(
+                text.contains(&format!("key=[{key}]\n")),
+                "{left} {profile}: {text}"
+            );
+            let ps1 = if prompt {
+                format!("ps1=[{want} base> ]")
+            } else {
+                "ps1=[base> ]".to_string()
+            };
+            assert!(text.contains(&ps1), "prompt={prompt} {left}: {text}");
+        }
+    }
+}
