@@ -60,21 +60,16 @@ def _awsesh_parse [text: string] {
 # awsesh's ($env.AWSESH_PROFILE set; keys exported by hand stay), and the
 # hook's record of them.
 def _awsesh_drop_names [] {
-    let exported = if ("AWSESH_PROFILE" in $env) {
+    let exported = if ($env.AWSESH_PROFILE? != null) {
         [AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE]
     } else { [] }
     $exported | append _AWSESH_KEY
 }
 
-# $env.NAME as a string, "" when unset.
-def _awsesh_var [name: string] {
-    $env | get -o $name | default "" | into string
-}
-
 # Whether the keys exported are still the ones awsesh exported last.
 def _awsesh_holds [] {
-    let key = (_awsesh_var _AWSESH_KEY)
-    ("AWSESH_PROFILE" in $env) and ($key != "") and ((_awsesh_var AWS_ACCESS_KEY_ID) == $key)
+    let key = ($env._AWSESH_KEY? | default "")
+    ($env.AWSESH_PROFILE? != null) and ($key != "") and (($env.AWS_ACCESS_KEY_ID? | default "") == $key)
 }
 
 # What the hook finds exported, against what awsesh exported last: `sync`
@@ -83,17 +78,17 @@ def _awsesh_holds [] {
 # their keys stay and the segment goes, until they are unset in turn — then
 # `sync`), `held` when awsesh's keys are there, else `none`. Builtins only.
 def _awsesh_keys_state [] {
-    let exported = (_awsesh_var AWS_ACCESS_KEY_ID)
-    let key = (_awsesh_var _AWSESH_KEY)
+    let exported = ($env.AWS_ACCESS_KEY_ID? | default "")
+    let key = ($env._AWSESH_KEY? | default "")
     if $key != "" {
         if $exported == "" { return "sync" }
         if $exported != $key { return "aside" }
-        if ((_awsesh_var AWS_SECRET_ACCESS_KEY) == "") or ((_awsesh_var AWS_SESSION_TOKEN) == "") or ((_awsesh_var AWSESH_PROFILE) == "") {
+        if (($env.AWS_SECRET_ACCESS_KEY? | default "") == "") or (($env.AWS_SESSION_TOKEN? | default "") == "") or (($env.AWSESH_PROFILE? | default "") == "") {
             return "sync"
         }
         return "held"
     }
-    if ((_awsesh_var _AWSESH_ASIDE) != "") and ($exported == "") { "sync" } else { "none" }
+    if (($env._AWSESH_ASIDE? | default "") != "") and ($exported == "") { "sync" } else { "none" }
 }
 
 # `awsesh hook-sync` for $profile, parsed; null when awsesh failed (or is
@@ -126,8 +121,8 @@ def _awsesh_now [] {
 # `aws:<1m`, `aws:expired`, or empty when this shell holds no session of
 # $profile (or stands aside for keys set by hand).
 def _awsesh_segment [profile: string] {
-    let exp = (_awsesh_var _AWSESH_EXP)
-    if ((_awsesh_var _AWSESH_FOR) != $profile) or ((_awsesh_var _AWSESH_ASIDE) != "") or not ($exp =~ '^[0-9]{1,18}$') {
+    let exp = ($env._AWSESH_EXP? | default "")
+    if (($env._AWSESH_FOR? | default "") != $profile) or (($env._AWSESH_ASIDE? | default "") != "") or not ($exp =~ '^[0-9]{1,18}$') {
         return {text: "", expired: false}
     }
     let left = ($exp | into int) - (_awsesh_now)
@@ -151,14 +146,14 @@ def _awsesh_segment [profile: string] {
 # Expired keys are unset here: nothing can use them any more.
 def --env _awsesh_hook [] {
     let profile = (_awsesh_profile)
-    let keys = if $profile == (_awsesh_var _AWSESH_FOR) { _awsesh_keys_state } else { "sync" }
+    let keys = if $profile == ($env._AWSESH_FOR? | default "") { _awsesh_keys_state } else { "sync" }
     if $keys == "aside" {
         hide-env -i AWSESH_PROFILE AWS_CREDENTIAL_EXPIRATION _AWSESH_KEY
         $env._AWSESH_ASIDE = "1"
     } else if $keys == "held" {
         hide-env -i _AWSESH_ASIDE
     }
-    let stale = ((_awsesh_var _AWSESH_ASIDE) == "") and ((_awsesh_stamp) != (_awsesh_var _AWSESH_EXP))
+    let stale = (($env._AWSESH_ASIDE? | default "") == "") and ((_awsesh_stamp) != ($env._AWSESH_EXP? | default ""))
     if ($keys == "sync") or $stale {
         let data = (_awsesh_sync_data $profile)
         if $data != null {
@@ -199,7 +194,7 @@ def _awsesh_fresh [profile: string] {
         return false
     }
     # Keys unset or replaced by hand since the last prompt: not fresh.
-    if not (_awsesh_holds) or ((_awsesh_var AWS_SECRET_ACCESS_KEY) == "") or ((_awsesh_var AWS_SESSION_TOKEN) == "") {
+    if not (_awsesh_holds) or (($env.AWS_SECRET_ACCESS_KEY? | default "") == "") or (($env.AWS_SESSION_TOKEN? | default "") == "") {
         return false
     }
     (($exp | into int) - (_awsesh_now)) > $margin
@@ -279,7 +274,7 @@ def _awsesh_note_default_profile [] {
 # `env --ensure` said 3): the command as typed, without a session awsesh
 # exported for another profile, which would win over the profile's own.
 def _awsesh_as_typed [argv: list<string>] {
-    if ("AWSESH_PROFILE" in $env) {
+    if ($env.AWSESH_PROFILE? != null) {
         hide-env -i AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWSESH_PROFILE
     }
     ^@CMD@ ...$argv
@@ -460,7 +455,7 @@ if $nu.is-interactive {
                 $env.PWD
             }
             let segment = ($env.AWSESH_PROMPT_SEGMENT? | default "")
-            if ($segment | is-empty) or ("STARSHIP_SHELL" in $env) { $prompt } else { $"($segment) ($prompt)" }
+            if ($segment | is-empty) or ($env.STARSHIP_SHELL? != null) { $prompt } else { $"($segment) ($prompt)" }
         }
     }
 }
