@@ -48,14 +48,7 @@ pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
         // declarations of every subcommand and flag, generated from the same
         // clap definition (profile names are not offered).
         CompletionShell::Nushell => {
-            let mut out = Vec::new();
-            clap_complete::generate(
-                clap_complete_nushell::Nushell,
-                &mut Cli::command(),
-                "awsesh",
-                &mut out,
-            );
-            crate::cmd::emit(&String::from_utf8_lossy(&out))?;
+            crate::cmd::emit(&nushell())?;
             return Ok(ExitCode::SUCCESS);
         }
         CompletionShell::Elvish => clap_complete::Shell::Elvish,
@@ -78,4 +71,60 @@ pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
     }
     crate::cmd::emit(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `extern` declarations, less those that would take a command line
+/// from the `awsesh` wrapper of `awsesh init nushell` (nushell runs the
+/// longest declared name: an `extern "awsesh login"` would run `awsesh login`
+/// past the wrapper, which loads the session into the shell) and those of
+/// hidden subcommands.
+fn nushell() -> String {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        clap_complete_nushell::Nushell,
+        &mut Cli::command(),
+        "awsesh",
+        &mut out,
+    );
+    let text = String::from_utf8_lossy(&out);
+    let mut dropped: Vec<String> = [
+        "awsesh",
+        "\"awsesh login\"",
+        "\"awsesh logout\"",
+        "\"awsesh doctor\"",
+    ]
+    .map(String::from)
+    .to_vec();
+    for sub in Cli::command().get_subcommands().filter(|s| s.is_hide_set()) {
+        dropped.push(format!("\"awsesh {}\"", sub.get_name()));
+        dropped.push(format!("\"awsesh help {}\"", sub.get_name()));
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut comments = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if skipping {
+            skipping = line != "  ]";
+            continue;
+        }
+        if line.trim_start().starts_with('#') {
+            comments.push_str(line);
+            comments.push('\n');
+            continue;
+        }
+        let name = line
+            .strip_prefix("  export extern ")
+            .and_then(|rest| rest.strip_suffix(" ["));
+        if name.is_some_and(|name| dropped.iter().any(|d| d == name)) {
+            comments.clear();
+            skipping = true;
+            continue;
+        }
+        kept.push_str(&comments);
+        comments.clear();
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    kept.push_str(&comments);
+    kept
 }
