@@ -96,8 +96,9 @@ fn a_first_day_from_nothing_to_a_working_shell_line() {
         "alias ll='ls -l'\n# awsesh: one MFA session for every shell\neval \"$(awsesh init bash)\"\n"
     );
 
-    // The keyring key and the new device give a session.
-    let mut cmd = sandbox.awsesh(&["login", "--token-code", &totp(&seed, now())]);
+    // The keyring key and the new device give a session — with a code after
+    // the two enrollment used (the reuse guard refuses those, as AWS would).
+    let mut cmd = sandbox.awsesh(&["login", "--token-code", &totp(&seed, t + 60)]);
     cmd.env("DBUS_SESSION_BUS_ADDRESS", &keyring.bus);
     let (code, _, err) = support::keyring::output_within(&mut cmd, 60);
     assert_eq!(code, 0, "{err}");
