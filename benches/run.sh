@@ -257,8 +257,8 @@ fi
 
 # --- per prompt, and the wrapper ---------------------------------------------------------
 if want shell; then
-    say "per prompt and per wrapped call, bash zsh fish (and xonsh's prompt)"
-    shell_env=(N="$(pick 5000 2000)" N_FISH="$(pick 500 200)" N_FORKING="$(pick 100 40)" ROUNDS="$(pick 5 3)")
+    say "per prompt and per wrapped call, bash zsh fish (and the prompts of xonsh and nushell)"
+    shell_env=(N="$(pick 5000 2000)" N_FISH="$(pick 500 200)" N_FORKING="$(pick 100 40)" N_NU="$(pick 2000 500)" ROUNDS="$(pick 5 3)")
     eval "$login"
     env "${shell_env[@]}" bash "$root/benches/shell.sh" >"$work/shell-cached.tsv"
     "$BIN" logout 2>/dev/null
@@ -289,6 +289,14 @@ if want shell; then
         [[ -n $(get "$f" prompt_ns xonsh awsesh) ]] || continue
         a="$(get "$f" prompt_ns xonsh awsesh)/$(get "$f" prompt_forks xonsh awsesh)"
         row "per prompt, xonsh, session $state" "$a" "a no-op Python function" "n/a:subtracted" "prompt:100000"
+    done
+    # nushell, when installed: its hook timed against an empty `def --env`
+    # command (subtracted inside nu; no direnv hook to compare with).
+    for state in cached none expired; do
+        f=$work/shell-$state.tsv
+        a="$(get "$f" prompt_ns nushell awsesh)/$(get "$f" prompt_forks nushell awsesh)"
+        [[ $a == / ]] && continue
+        row "per prompt, nushell, session $state" "$a" "empty def --env command (subtracted)" "n/a:—" "prompt:100000"
     done
 fi
 

@@ -32,6 +32,14 @@
 # $XONSH_INTERACTIVE set, as in an interactive xonsh. Lines name the shell
 # `xonsh`, tool `awsesh`.
 #
+# nushell has a clock (`date now`, nanoseconds): its hook — the
+# `_awsesh_hook` command that `awsesh init nushell` puts in
+# $env.config.hooks.pre_prompt — is timed inside `nu -i` against an empty
+# `def --env` command, N_NU calls, and its forks counted with strace like
+# bash's (101 calls minus 1; the npm package's `nu` is a node launcher, whose
+# own processes the difference cancels). Lines name the shell `nushell`,
+# tool `awsesh`.
+#
 #   BIN=target/release/awsesh N=20000 ROUNDS=5 TOOLS="awsesh bare direnv" bash benches/shell.sh
 set -euo pipefail
 BIN=${BIN:?path to awsesh}
@@ -333,6 +341,35 @@ if [[ " $TOOLS " == *" awsesh "* ]] && command -v xonsh >/dev/null; then
         one=$(count_forks xonsh --no-rc "$dir/one.xsh" </dev/null)
         many=$(count_forks xonsh --no-rc "$dir/many.xsh" </dev/null)
         printf 'prompt_forks\txonsh\tawsesh\t%s\n' "$(awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }')"
+    fi
+    rm -rf "$dir"
+fi
+
+# nushell: the hook, timed by nushell's clock inside nu, and its forks.
+N_NU=${N_NU:-2000}
+nu_script() { # dir ns | dir forks CALLS
+    printf '%s\n' "source '$1/awsesh.nu'" 'def --env noop [] { }' '_awsesh_hook'
+    if [[ $2 == ns ]]; then
+        printf '%s\n' "for r in 1..$ROUNDS {" \
+            '    let t0 = (date now)' "    for i in 1..$N_NU { noop }" \
+            '    let t1 = (date now)' "    for i in 1..$N_NU { _awsesh_hook }" \
+            '    let t2 = (date now)' \
+            "    print ((((\$t2 - \$t1) - (\$t1 - \$t0)) | into int) // $N_NU)" '}'
+    else
+        printf '%s\n' "for i in 1..$3 { _awsesh_hook }"
+    fi
+}
+if [[ " $TOOLS " == *" awsesh "* ]] && command -v nu >/dev/null; then
+    dir=$(mktemp -d)
+    "$BIN" init nushell >"$dir/awsesh.nu"
+    nu_script "$dir" ns >"$dir/ns.nu"
+    printf 'prompt_ns\tnushell\tawsesh\t%s\n' "$(nu -n -i "$dir/ns.nu" 2>/dev/null | median)"
+    if command -v strace >/dev/null; then
+        nu_script "$dir" forks 1 >"$dir/one.nu"
+        nu_script "$dir" forks 101 >"$dir/many.nu"
+        one=$(count_forks nu -n -i "$dir/one.nu" </dev/null)
+        many=$(count_forks nu -n -i "$dir/many.nu" </dev/null)
+        printf 'prompt_forks\tnushell\tawsesh\t%s\n' "$(awk -v a="$one" -v b="$many" 'BEGIN { printf "%g\n", (b - a) / 100 }')"
     fi
     rm -rf "$dir"
 fi

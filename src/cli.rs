@@ -212,7 +212,19 @@ pub struct ExecArgs {
 
 #[derive(Args, Debug)]
 pub struct CompletionsArgs {
-    pub shell: clap_complete::Shell,
+    pub shell: CompletionShell,
+}
+
+/// The shells `completions` writes for: clap_complete's own, and nushell
+/// (clap_complete_nushell).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Elvish,
+    Fish,
+    Powershell,
+    Zsh,
+    Nushell,
 }
 
 #[derive(Args, Debug)]

@@ -89,6 +89,7 @@ fn format_of(value: &str) -> Option<OutputFormat> {
             Shell::Tcsh => OutputFormat::Tcsh,
             Shell::Xonsh => OutputFormat::Xonsh,
             Shell::Elvish => OutputFormat::Elvish,
+            Shell::Nushell => OutputFormat::Nushell,
         },
     })
 }
@@ -102,6 +103,7 @@ fn shell_of(value: &str) -> Option<Shell> {
         "tcsh" => Some(Shell::Tcsh),
         "xonsh" => Some(Shell::Xonsh),
         "elvish" => Some(Shell::Elvish),
+        "nushell" => Some(Shell::Nushell),
         _ => None,
     }
 }

@@ -212,6 +212,74 @@ fn every_sdk_uses_the_session(sh: Sh) {
     assert_eq!(Term::env_value(&env, "AWS_REGION"), None, "{env}");
 }
 
+/// `awsesh exec` runs any program: it hands over the session and the
+/// profile's region, and no profile — node, boto3 and a shell under `exec
+/// --profile X` see X's session keys and region (a profile with keys and a
+/// role profile), no `AWS_PROFILE` or `AWS_DEFAULT_PROFILE` even when the
+/// parent had them, and a region of the user's own is kept.
+#[test]
+fn exec_hands_any_program_the_session_and_its_region_without_the_profile() {
+    use support::OutputInTime;
+    let Some((moto, sdk)) = setup(Sh::Bash) else {
+        return;
+    };
+    let sb = Sandbox::new(moto);
+    profiles(moto, &sb);
+    login(&sb, "default", Some("300011"));
+    let work_key = login(&sb, "work", Some("300012"));
+    let admin_key = login(&sb, "admin", None);
+    let script = format!(
+        "{}; {BOTO3}; echo \"SEEN=${{AWS_PROFILE-none}}/${{AWS_DEFAULT_PROFILE-none}}\"",
+        node_line(&sdk)
+    );
+    let run = |profile: &str, region: Option<&str>| {
+        let mut cmd = sb.awsesh(&["exec", "--profile", profile, "--", "sh", "-c", &script]);
+        cmd.env("AWS_PROFILE", profile)
+            .env("AWS_DEFAULT_PROFILE", profile);
+        if let Some(region) = region {
+            cmd.env("AWS_REGION", region)
+                .env("AWS_DEFAULT_REGION", region);
+        }
+        let out = cmd.output_in_time();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(0), "{profile}: {text}");
+        assert!(!text.contains("Multiple credential sources"), "{text}");
+        text
+    };
+    for (profile, key, region) in [
+        ("work", &work_key, "eu-west-3"),
+        ("admin", &admin_key, "ap-south-1"),
+    ] {
+        let out = run(profile, None);
+        assert_eq!(
+            printed(&out, "JS"),
+            format!("{key}/{region}"),
+            "{profile}: {out}"
+        );
+        assert_eq!(
+            printed(&out, "PY"),
+            format!("{key}/{region}"),
+            "{profile}: {out}"
+        );
+        assert_eq!(printed(&out, "SEEN"), "none/none", "{profile}: {out}");
+    }
+    let out = run("work", Some("us-west-2"));
+    assert_eq!(
+        printed(&out, "JS"),
+        format!("{work_key}/us-west-2"),
+        "{out}"
+    );
+    assert_eq!(
+        printed(&out, "PY"),
+        format!("{work_key}/us-west-2"),
+        "{out}"
+    );
+}
+
 /// `unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY` (or only the token): the
 /// next prompt exports the session again, and `aws` on the same line as the
 /// unset asks awsesh rather than running without keys.

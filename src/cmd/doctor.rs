@@ -58,6 +58,7 @@ fn shell_named(name: &str) -> Option<Shell> {
         "tcsh" => Some(Shell::Tcsh),
         "xonsh" => Some(Shell::Xonsh),
         "elvish" => Some(Shell::Elvish),
+        "nu" | "nushell" => Some(Shell::Nushell),
         _ => None,
     }
 }
@@ -190,6 +191,10 @@ fn check_shell(report: &mut Report) {
                     "the prompt hook is no longer in edit:before-readline (set again after the init line)",
                     "move `eval (awsesh init elvish | slurp)` below the line that sets edit:before-readline, or append to it instead of replacing it",
                 ),
+                Shell::Nushell => (
+                    "the prompt hook is no longer in $env.config.hooks.pre_prompt (set again after the source line)",
+                    "move `source ~/.awsesh.nu` to the end of config.nu, or append to pre_prompt instead of replacing it",
+                ),
                 // The POSIX script has no hook to lose (it never says `no`).
                 Shell::Posix => (
                     "the prompt segment is no longer in PS1 (set again after the init line)",
@@ -272,15 +277,16 @@ fn environment_warnings(var: impl Fn(&str) -> Option<String>) -> Vec<(String, St
     };
     if profile_exported && var("AWS_SECRET_ACCESS_KEY").is_some() {
         let profile = printable(&var("AWS_PROFILE").unwrap_or_default());
-        // elvish has no unexported environment variables.
-        let fix = if var("AWSESH_HOOK").as_deref() == Some("elvish") {
-            "elvish cannot keep it from the programs it starts: run those with `awsesh exec --server -- CMD` (a config of their own names the session's endpoint; plain `exec` exports AWS_PROFILE too)"
-        } else {
-            "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)"
+        // xonsh, elvish and nushell have no unexported environment variables.
+        let fix = match var("AWSESH_HOOK").as_deref() {
+            Some(shell @ ("xonsh" | "elvish" | "nushell")) => format!(
+                "{shell} exports every variable, AWS_PROFILE too: run such programs as `awsesh exec -- CMD`, which gives them the session without the profile"
+            ),
+            _ => "stop exporting it (bash `export -n AWS_PROFILE`, zsh `typeset +x AWS_PROFILE`, fish `set -gu AWS_PROFILE $AWS_PROFILE`; the bash, zsh and fish hooks do this at each prompt)".to_string(),
         };
         warnings.push((
             format!("AWS_PROFILE ({profile}) is exported alongside the keys: the AWS SDK for JavaScript v3 (and CDK) and the .NET SDK use the profile and ignore the keys"),
-            fix.to_string(),
+            fix,
         ));
     }
     if let Some(old) = var("AWS_SECURITY_TOKEN")
@@ -612,24 +618,27 @@ mod tests {
         ]
         .concat();
         assert_eq!(warnings_for(&told).len(), 1);
-        // elvish exports every variable: the fix is another way to run them.
-        let elvish = [&exported[..], &[("AWSESH_HOOK", "elvish")]].concat();
-        let get = |name: &str| {
-            elvish
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        };
-        let fixes: Vec<String> = environment_warnings(get)
-            .into_iter()
-            .map(|(_, fix)| fix)
-            .collect();
-        assert!(
-            fixes.len() == 1
-                && fixes[0].contains("exec --server")
-                && !fixes[0].contains("export -n"),
-            "{fixes:?}"
-        );
+        // xonsh, elvish and nushell export every variable: the fix is
+        // another way to run the programs.
+        for shell in ["xonsh", "elvish", "nushell"] {
+            let env = [&exported[..], &[("AWSESH_HOOK", shell)]].concat();
+            let get = |name: &str| {
+                env.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            };
+            let fixes: Vec<String> = environment_warnings(get)
+                .into_iter()
+                .map(|(_, fix)| fix)
+                .collect();
+            assert!(
+                fixes.len() == 1
+                    && fixes[0].starts_with(shell)
+                    && fixes[0].contains("`awsesh exec -- CMD`")
+                    && !fixes[0].contains("export -n"),
+                "{shell}: {fixes:?}"
+            );
+        }
         let stale = [&SESSION[..], &[("AWS_SECURITY_TOKEN", "old")]].concat();
         let w = warnings_for(&stale);
         assert!(w.len() == 1 && w[0].contains("AWS_SECURITY_TOKEN"), "{w:?}");

@@ -34,12 +34,12 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         return run_server(&profile, args.code.token_code, program, rest);
     }
     let store = Store::open()?;
-    let session = refresh::ensure(
+    let session = crate::session::with_region(refresh::ensure(
         &store,
         &Request::reuse(&profile, args.code.token_code.as_deref()),
-    )?;
+    )?);
     let mut command = std::process::Command::new(program);
-    crate::session::child_env::give(command.args(rest), &session);
+    crate::session::child_env::give_to_program(command.args(rest), &session);
     let source = command.exec();
     Err(Error::Exec {
         program: program.to_string_lossy().into_owned(),

@@ -319,7 +319,7 @@ fn posix_rc() -> (PathBuf, Option<String>) {
     )
 }
 
-fn shell_lines() -> [ShellLine; 7] {
+fn shell_lines() -> [ShellLine; 8] {
     let (posix, unread) = posix_rc();
     [
         ShellLine {
@@ -363,12 +363,69 @@ fn shell_lines() -> [ShellLine; 7] {
             unread: None,
         },
         ShellLine {
+            shell: Shell::Nushell,
+            names: &["nu"],
+            rc: env_dir("XDG_CONFIG_HOME", home().join(".config"))
+                .join("nushell")
+                .join("config.nu"),
+            unread: None,
+        },
+        ShellLine {
             shell: Shell::Posix,
             names: &["sh", "dash", "ksh", "mksh", "ksh93", "oksh"],
             rc: posix,
             unread,
         },
     ]
+}
+
+/// nushell sources a file, not a command's output: setup writes the script
+/// to ~/.awsesh.nu first (the line would break config.nu without it), then
+/// adds the line that sources it.
+fn nushell_step(tty: Option<&mut File>, rc_path: &std::path::Path) -> Result<ShellOutcome> {
+    let line = init::init_line(Shell::Nushell).0;
+    let rc = rc_path.display().to_string();
+    let script = home().join(".awsesh.nu");
+    let todo = format!(
+        "run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add `{line}` to {rc} and open a new terminal"
+    );
+    let declined = |todo: String| {
+        step(&format!(
+            "shell: run `awsesh init nushell | save -f ~/.awsesh.nu` in nu, then add this line to {rc}: {line}"
+        ));
+        Ok(ShellOutcome::NotLoaded {
+            shell: Some(Shell::Nushell),
+            todo,
+        })
+    };
+    let Some(tty) = tty else {
+        return declined(todo);
+    };
+    if !confirm(
+        tty,
+        &format!("Write ~/.awsesh.nu (`awsesh init nushell`) and add `{line}` to {rc}?"),
+    )? {
+        return declined(todo);
+    }
+    let text = init::render(
+        Shell::Nushell,
+        &init::InitOptions {
+            exe: init::self_path(),
+            cmd: "aws".to_string(),
+            prompt: true,
+        },
+    );
+    crate::store::file::write_atomic(&script, text.as_bytes())?;
+    append_line(rc_path, line)?;
+    step(&format!(
+        "shell: wrote ~/.awsesh.nu and added `{line}` to {rc} (after an upgrade of awsesh, run `awsesh init nushell | save -f ~/.awsesh.nu` again)"
+    ));
+    Ok(ShellOutcome::Loaded {
+        shell: Shell::Nushell,
+        line,
+        rc,
+        added: true,
+    })
 }
 
 /// Whether an rc file already loads awsesh for `shell` (see `rc_line`).
@@ -442,6 +499,9 @@ fn shell_step(tty: Option<&mut File>) -> Result<ShellOutcome> {
         return Ok(not_loaded(format!(
             "{unread}, and `{line}` to {rc}, then open a new terminal"
         )));
+    }
+    if chosen.shell == Shell::Nushell {
+        return nushell_step(tty, &chosen.rc);
     }
     if let Some(tty) = tty
         && confirm(tty, &format!("Add `{line}` to {rc}?"))?

@@ -30,6 +30,11 @@ pub const RECORDED: [&str; 3] = ["_AWSESH_EXP", "_AWSESH_KEY", "_AWSESH_REGION"]
 pub struct Lines {
     shell: Shell,
     out: String,
+    /// nushell has no `eval`: its lines are one JSON record,
+    /// `{"set": {NAME: value}, "unset": [NAME]}`, that the script applies
+    /// with `hide-env` and `load-env` — data, never code.
+    nu_set: serde_json::Map<String, serde_json::Value>,
+    nu_unset: Vec<&'static str>,
 }
 
 impl Lines {
@@ -37,6 +42,8 @@ impl Lines {
         Lines {
             shell,
             out: String::new(),
+            nu_set: serde_json::Map::new(),
+            nu_unset: Vec::new(),
         }
     }
 
@@ -57,6 +64,7 @@ impl Lines {
             Shell::Tcsh => self.out.push_str(&format!("setenv {name} {value};\n")),
             Shell::Xonsh => self.push_json(json!(["export", name, raw])),
             Shell::Elvish => self.push_json(json!(["export", name, raw])),
+            Shell::Nushell => self.nu_set(name, raw),
         }
         self
     }
@@ -73,6 +81,9 @@ impl Lines {
             Shell::Tcsh => self.out.push_str(&format!("set {name} = {value};\n")),
             Shell::Xonsh => self.push_json(json!(["set", name, raw])),
             Shell::Elvish => self.push_json(json!(["private", name, raw])),
+            // nushell: every variable of `$env` is exported; the hook's own
+            // are named `_AWSESH_*` and hold no secret.
+            Shell::Nushell => self.nu_set(name, raw),
         }
         self
     }
@@ -97,11 +108,18 @@ impl Lines {
                     self.push_json(json!(["unset", name]));
                 }
             }
+            Shell::Nushell => {
+                for name in names {
+                    self.nu_set.remove(*name);
+                    if !self.nu_unset.contains(name) {
+                        self.nu_unset.push(name);
+                    }
+                }
+            }
         }
         self
     }
 
-    /// One JSON array on a line of its own (elvish).
     pub fn session(&mut self, session: &Session) -> &mut Self {
         let creds = &session.credentials;
         self.export("AWS_ACCESS_KEY_ID", &creds.access_key_id)
@@ -111,36 +129,29 @@ impl Lines {
             .export("AWSESH_PROFILE", &session.profile)
             .set_private("_AWSESH_EXP", &session.expiration_epoch().to_string())
             .set_private("_AWSESH_KEY", &creds.access_key_id)
-            .set_private("_AWSESH_REGION", &region_for_children(session))
+            .set_private("_AWSESH_REGION", &session.region_for_children())
     }
 
-    /// xonsh is given data, not code: one JSON array a line, which its
-    /// script parses with the json module and applies by name.
+    /// xonsh and elvish are given data, not code: one JSON array a line,
+    /// which their scripts parse and apply by name.
     fn push_json(&mut self, line: serde_json::Value) {
         self.out.push_str(&line.to_string());
         self.out.push('\n');
     }
 
+    /// nushell: the last word on a name wins, as it would in a script.
+    fn nu_set(&mut self, name: &'static str, value: &str) {
+        self.nu_unset.retain(|n| *n != name);
+        self.nu_set.insert(name.to_string(), value.into());
+    }
+
     pub fn finish(self) -> String {
+        if self.shell == Shell::Nushell {
+            let value = json!({ "set": self.nu_set, "unset": self.nu_unset });
+            return format!("{value}\n");
+        }
         self.out
     }
-}
-
-/// The profile's `region`, which a hooked shell exports as `AWS_REGION` and
-/// `AWS_DEFAULT_REGION` while it holds the session: its children do not see
-/// `AWS_PROFILE` then (see docs/shell-integration.md). Recorded in the
-/// session when it was started: the hot path never reads the config. Empty
-/// when the profile has none, or one that is not a region's name.
-fn region_for_children(session: &Session) -> String {
-    session
-        .region
-        .clone()
-        .filter(|r| {
-            r.len() <= 32
-                && r.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -219,6 +230,20 @@ mod tests {
                 vec!["unset", "AWS_ACCESS_KEY_ID"],
                 vec!["unset", "_AWSESH_EXP"],
             ]
+        );
+    }
+
+    #[test]
+    fn nushell_lines_are_one_json_record() {
+        let mut lines = Lines::new(Shell::Nushell);
+        lines
+            .unset(&["AWSESH_PROFILE", "_AWSESH_EXP"])
+            .export("AWSESH_PROFILE", "a\"$(id)\n")
+            .set_private("_AWSESH_EXP", "1")
+            .unset(&["_AWSESH_EXP"]);
+        assert_eq!(
+            lines.finish(),
+            "{\"set\":{\"AWSESH_PROFILE\":\"a\\\"$(id)\\n\"},\"unset\":[\"_AWSESH_EXP\"]}\n"
         );
     }
 

@@ -25,6 +25,7 @@ try { eval &ns=(ns [&]) 'nop $edit:before-readline' } catch _ { } else {
   eval &ns=(ns [&]) @SCRIPT@
 }
 ";
+const NUSHELL: &str = include_str!("../../shell/awsesh.nu");
 
 pub struct InitOptions {
     /// How the script calls the binary: a bare name found on PATH, or a path.
@@ -46,6 +47,27 @@ fn template(shell: Shell) -> &'static str {
         Shell::Tcsh => TCSH,
         Shell::Xonsh => XONSH,
         Shell::Elvish => ELVISH,
+        Shell::Nushell => NUSHELL,
+    }
+}
+
+/// How the script calls us: the name as typed when it came from PATH (so an
+/// upgrade that moves the binary keeps working), else the path as given made
+/// absolute — never a resolved symlink target.
+pub fn self_path() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let argv0 = std::path::PathBuf::from(argv0);
+    if argv0.components().count() == 1 && !argv0.as_os_str().is_empty() {
+        return argv0.to_string_lossy().into_owned();
+    }
+    if argv0.is_absolute() {
+        return argv0.to_string_lossy().into_owned();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) if !argv0.as_os_str().is_empty() => cwd.join(argv0).to_string_lossy().into_owned(),
+        _ => std::env::current_exe()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "awsesh".to_string()),
     }
 }
 
@@ -89,6 +111,12 @@ pub fn init_line(shell: Shell) -> (&'static str, &'static str) {
             "eval (awsesh init elvish | slurp)",
             "~/.config/elvish/rc.elv",
         ),
+        // nushell cannot source a command's output: the script is saved to
+        // a file first, which the line sources.
+        Shell::Nushell => (
+            "source ~/.awsesh.nu",
+            "config.nu (`$nu.config-path`) after `awsesh init nushell | save -f ~/.awsesh.nu`",
+        ),
     }
 }
 
@@ -113,6 +141,7 @@ pub fn name(shell: Shell) -> &'static str {
         Shell::Tcsh => "tcsh",
         Shell::Xonsh => "xonsh",
         Shell::Elvish => "elvish",
+        Shell::Nushell => "nushell",
     }
 }
 
@@ -137,7 +166,7 @@ mod tests {
         }
     }
 
-    const SHELLS: [Shell; 7] = [
+    const SHELLS: [Shell; 8] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
@@ -145,6 +174,7 @@ mod tests {
         Shell::Tcsh,
         Shell::Xonsh,
         Shell::Elvish,
+        Shell::Nushell,
     ];
 
     #[test]
@@ -187,6 +217,11 @@ mod tests {
             "{tcsh}"
         );
         assert!(!tcsh.contains('#'), "tcsh output keeps a comment:\n{tcsh}");
+        let nu = render(Shell::Nushell, &opts("/opt/a\"b\\$(x)", "aws", true));
+        assert!(
+            nu.contains(r#"const _awsesh_bin = "/opt/a\"b\\$(x)""#),
+            "{nu}"
+        );
         assert!(
             tcsh.lines().all(|l| l.ends_with(';')),
             "a tcsh line without `;`:\n{tcsh}"

@@ -18,10 +18,12 @@ pub enum Shell {
     #[value(alias = "sh")]
     Posix,
     Tcsh,
-    /// xonsh: the script is Python; awsesh's output to it is JSON data.
+    /// The script is Python; what awsesh tells it is JSON data.
     Xonsh,
-    /// elvish: the session comes to it as JSON data, never as code.
+    /// The session comes to it as JSON data, never as code.
     Elvish,
+    /// The script is saved to a file and sourced; told everything as JSON data.
+    Nushell,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,6 +37,7 @@ pub enum OutputFormat {
     Tcsh,
     Xonsh,
     Elvish,
+    Nushell,
     Json,
 }
 
@@ -49,6 +52,7 @@ impl OutputFormat {
             OutputFormat::Tcsh => Some(Shell::Tcsh),
             OutputFormat::Xonsh => Some(Shell::Xonsh),
             OutputFormat::Elvish => Some(Shell::Elvish),
+            OutputFormat::Nushell => Some(Shell::Nushell),
             OutputFormat::Json => None,
         }
     }

@@ -70,6 +70,24 @@ pub fn elvish(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// nushell double quotes: no interpolation (that is `$"…"`), and the
+/// escapes `\\`, `\"` and `\u{…}` — used for every control character, so
+/// the literal stays on one line and no byte is left for a terminal to act on.
+pub fn nushell(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub fn for_shell(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh | Shell::Posix => posix(value),
@@ -77,6 +95,7 @@ pub fn for_shell(shell: Shell, value: &str) -> String {
         Shell::Tcsh => tcsh(value),
         Shell::Xonsh => xonsh(value),
         Shell::Elvish => elvish(value),
+        Shell::Nushell => nushell(value),
     }
 }
 
@@ -115,6 +134,14 @@ mod tests {
         assert_eq!(elvish(r"$x`y`\(z)"), r"'$x`y`\(z)'");
         assert_eq!(elvish("a\nb"), "'a\nb'");
         assert_eq!(elvish(""), "''");
+    }
+
+    #[test]
+    fn nushell_escapes_quote_backslash_and_controls() {
+        assert_eq!(nushell(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(nushell(r"x\"), r#""x\\""#);
+        assert_eq!(nushell("a\nb\u{7f}"), r#""a\u{a}b\u{7f}""#);
+        assert_eq!(nushell("$(id) `x` ($y)"), r#""$(id) `x` ($y)""#);
     }
 
     #[test]

@@ -71,6 +71,11 @@ fn nesting(shell: Shell, line: &str) -> i64 {
                 _ => 0,
             },
             Shell::Elvish => 0,
+            // nushell: blocks are braces, wherever they stand on the line.
+            Shell::Nushell => {
+                let opens = command.matches('{').count() as i64;
+                opens - command.matches('}').count() as i64
+            }
             Shell::Tcsh => match first {
                 "if" if command.ends_with("then") => 1,
                 "foreach" | "while" | "switch" => 1,
@@ -131,6 +136,17 @@ fn is_init_line(shell: Shell, line: &str) -> bool {
             .and_then(|rest| rest.strip_suffix(')'))
             .and_then(|rest| rest.trim_end().strip_suffix("| slurp"))
             .map(|inner| inner.trim().strip_prefix("e:").unwrap_or(inner.trim())),
+        // `source ~/.awsesh.nu` (any path to a file of that name, quoted or
+        // not): what loads the script `awsesh init nushell` saved.
+        Shell::Nushell => {
+            return line.strip_prefix("source ").is_some_and(|path| {
+                let path = path
+                    .trim()
+                    .trim_matches(|c| c == '\'' || c == '"' || c == '`');
+                path.rsplit('/').next() == Some(".awsesh.nu")
+                    && !path.contains(|c: char| c.is_whitespace() || ";|(){}$".contains(c))
+            });
+        }
     };
     inner.is_some_and(|inner| runs_init(inner.trim(), name))
 }
@@ -206,6 +222,8 @@ mod tests {
                 Shell::Elvish,
                 "use str\nif $true {\n}\neval (e:awsesh init elvish --no-prompt | slurp) # mine\n",
             ),
+            (Shell::Nushell, "$env.X = 1\nsource ~/.awsesh.nu # mine\n"),
+            (Shell::Nushell, "source '/home/me/.awsesh.nu'\n"),
         ] {
             assert!(loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }
@@ -275,6 +293,10 @@ mod tests {
                 Shell::Elvish,
                 "fn later {\n  eval (awsesh init elvish | slurp)\n}\n",
             ),
+            (Shell::Nushell, "# source ~/.awsesh.nu\n"),
+            (Shell::Nushell, "if false {\n    source ~/.awsesh.nu\n}\n"),
+            (Shell::Nushell, "source ~/.zoxide.nu\n"),
+            (Shell::Bash, "source ~/.awsesh.nu\n"),
         ] {
             assert!(!loads_awsesh(shell, text), "{shell:?}: {text:?}");
         }

@@ -81,6 +81,22 @@ impl Credentials {
 }
 
 impl Session {
+    /// The profile's `region`, which a hooked shell and `exec` give their
+    /// children as `AWS_REGION` and `AWS_DEFAULT_REGION` in place of
+    /// `AWS_PROFILE` (see docs/shell-integration.md). Recorded when the
+    /// session was started: the hot path never reads the config. Empty when
+    /// the profile has none, or one that is not a region's name.
+    pub fn region_for_children(&self) -> String {
+        self.region
+            .clone()
+            .filter(|r| {
+                r.len() <= 32
+                    && r.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
+            .unwrap_or_default()
+    }
+
     pub fn expiration_rfc3339(&self) -> String {
         clock::rfc3339(self.expiration)
     }

@@ -51,6 +51,7 @@ fn select_profile(shell: Shell, profile: &str) -> String {
         Shell::Bash | Shell::Zsh | Shell::Posix => format!("export AWS_PROFILE={value}"),
         // A Python expression: even a plain name needs its quotes.
         Shell::Xonsh => format!("$AWS_PROFILE = {}", quote::xonsh(profile)),
+        Shell::Nushell => format!("$env.AWS_PROFILE = {value}"),
     }
 }
 
@@ -176,6 +177,13 @@ mod tests {
         assert!(
             elvish[1].contains("`set-env AWS_PROFILE 'it''s'` (or use `aws --profile 'it''s' …`"),
             "{elvish:?}"
+        );
+        let nu = report("team@x+y", loaded(Shell::Nushell, false));
+        assert!(
+            nu[1].contains(
+                r#"`$env.AWS_PROFILE = "team@x+y"` (or use `aws --profile "team@x+y" …`"#
+            ),
+            "{nu:?}"
         );
         let default = report("default", loaded(Shell::Bash, false));
         assert_eq!(
