@@ -23,13 +23,7 @@ use term::{PROMPT_END, Sh, Term};
 /// moto, elvish and the AWS CLI, or `None` after saying (loudly) which one
 /// is missing.
 fn setup() -> Option<&'static Moto> {
-    for program in ["elvish", "aws"] {
-        if support::which(program).is_none() {
-            support::missing(program);
-            return None;
-        }
-    }
-    support::moto()
+    support::moto_with(&["elvish", "aws"])
 }
 
 fn init_line(extra: &str) -> String {
@@ -188,45 +182,9 @@ fn last_line_follows_elvish_redraws() {
 
 const AWS: &str = "aws sts get-caller-identity --output json";
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-fn long_term_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
-}
-
-fn assert_about_12h(prompt: &str) {
-    assert!(
-        prompt.starts_with("aws:12h00m [P]> ") || prompt.starts_with("aws:11h5"),
-        "prompt {prompt:?} does not show about 12h"
-    );
-}
-
 fn login(sb: &Sandbox, code: &str) {
     let (status, _, err) = sb.run(&["login", "--token-code", code]);
     assert_eq!(status, 0, "login: {err}");
-}
-
-/// A second profile, `other`, with the same user's keys and device.
-fn add_other_profile(sb: &Sandbox) {
-    let creds = fs::read_to_string(sb.credentials_path()).unwrap();
-    let keys = creds.split_once('\n').unwrap().1.to_string();
-    sb.write_credentials(&format!("{creds}[other]\n{keys}"));
-    sb.append_config(&format!(
-        "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
-        sb.mfa_serial
-    ));
-}
-
-fn expiration_of(sb: &Sandbox, profile: &str) -> String {
-    let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
-    assert_eq!(status, 0, "env {profile}: {err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    json["AWS_CREDENTIAL_EXPIRATION"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 #[test]
@@ -239,10 +197,10 @@ fn first_aws_prompts_then_second_shell_shares() {
     let (status, out, prompt) = a.with_code(AWS, "300001");
     assert_eq!(status, "0", "aws failed:\n{out}");
     assert!(out.contains("\"Arn\""), "{out}");
-    assert_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     assert_eq!(
-        long_term_identity_calls(moto, &sb),
+        moto.long_term_identity_calls(&sb),
         0,
         "aws used the long-term keys"
     );
@@ -254,7 +212,7 @@ fn first_aws_prompts_then_second_shell_shares() {
     assert!(!out.contains("MFA code"), "prompted again:\n{out}");
 
     let mut b = Elvish::start(&sb, &[]);
-    assert_about_12h(&b.prompt());
+    term::assert_about_12h(&b.prompt());
     assert_eq!(
         b.var("AWS_CREDENTIAL_EXPIRATION"),
         a.var("AWS_CREDENTIAL_EXPIRATION")
@@ -262,8 +220,8 @@ fn first_aws_prompts_then_second_shell_shares() {
     let (status, out, prompt) = b.run(AWS);
     assert_eq!(status, "0", "second shell:\n{out}");
     assert!(!out.contains("MFA code"), "second shell prompted");
-    assert_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1, "a new session");
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 1, "a new session");
 }
 
 /// `awsesh logout` in one shell: the other drops the segment and the keys at
@@ -276,7 +234,7 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     write_rc(&sb, "", 1, "");
     let mut a = Elvish::start(&sb, &[]);
     let mut b = Elvish::start(&sb, &[]);
-    assert_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let (status, out, _) = b.run("awsesh logout");
     assert_eq!(status, "0", "logout: {out}");
     assert_eq!(b.var("AWSESH_PROFILE"), "");
@@ -285,8 +243,8 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "keys kept after logout");
     let (status, out, prompt) = a.with_code(AWS, "300003");
     assert_eq!(status, "0", "{out}");
-    assert_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 
     // A session running out while the shell holds it (its stamp unchanged
     // since the last sync): the hook's own clock says so.
@@ -310,9 +268,9 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(b.var("AWS_SESSION_TOKEN"), "", "expired keys exported");
     let (status, out, prompt) = a.with_code(AWS, "300004");
     assert_eq!(status, "0", "{out}");
-    assert_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 3);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 3);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// The hook checks what is exported, not only its own record: keys unset by
@@ -328,7 +286,7 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     login(&sb, "300011");
     write_rc(&sb, "", 1, "");
     let mut a = Elvish::start(&sb, &[]);
-    assert_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let key = a.var("AWS_ACCESS_KEY_ID");
     assert!(!key.is_empty() && key != sb.access_key_id, "{key:?}");
     let secret = a.var("AWS_SECRET_ACCESS_KEY");
@@ -337,7 +295,7 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     let (_, _, prompt) = a.run(
         "unset-env AWS_ACCESS_KEY_ID; unset-env AWS_SECRET_ACCESS_KEY; unset-env AWS_SESSION_TOKEN",
     );
-    assert_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
     assert_eq!(
         a.var("AWS_ACCESS_KEY_ID"),
         key,
@@ -346,7 +304,7 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     assert_eq!(a.var("AWS_SECRET_ACCESS_KEY"), secret);
     assert!(!a.var("AWS_SESSION_TOKEN").is_empty());
     let (_, _, prompt) = a.run("unset-env AWS_SESSION_TOKEN");
-    assert_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
     assert!(
         !a.var("AWS_SESSION_TOKEN").is_empty(),
         "one key unset not exported again"
@@ -385,7 +343,7 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     );
     assert_eq!(
         a.var("AWS_CREDENTIAL_EXPIRATION"),
-        expiration_of(&sb, "default")
+        sb.expiration_of("default")
     );
     let again = a.var("AWS_ACCESS_KEY_ID");
     assert!(
@@ -396,8 +354,8 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     let (status, out, _) = a.run(AWS);
     assert_eq!(status, "0", "{out}");
     assert!(!out.contains("MFA code"), "{out}");
-    assert_eq!(session_token_calls(moto, &sb), 2);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 2);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// `{ tmp E:AWS_PROFILE = other; aws … }` and `aws --profile other …` get
@@ -406,32 +364,9 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
 fn inline_profile_is_one_shot() {
     let Some(moto) = setup() else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
-    for (profile, code, duration) in [("default", "300005", "12h"), ("other", "300006", "2h")] {
-        let (status, _, err) = sb.run(&[
-            "login",
-            "--profile",
-            profile,
-            "--duration",
-            duration,
-            "--token-code",
-            code,
-        ]);
-        assert_eq!(status, 0, "login {profile}: {err}");
-    }
-    let default = expiration_of(&sb, "default");
-    let other = expiration_of(&sb, "other");
-    let bin = sb.path("probe-bin");
-    fs::create_dir_all(&bin).unwrap();
-    let probe = bin.join("awsprobe");
-    fs::write(
-        &probe,
-        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
-         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
+    sb.add_other_profile();
+    let default = sb.login_for("default", "12h", "300005");
+    let other = sb.login_for("other", "2h", "300006");
     write_rc(&sb, "", 1, "");
     let mut t = Elvish::start(&sb, &[]);
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default);
@@ -451,7 +386,7 @@ fn inline_profile_is_one_shot() {
     // What the one command itself is given: `other`'s session, AWS_PROFILE
     // naming it, `--profile` gone. A probe stands in for `aws`.
     write_rc(&sb, "", 1, " --cmd awsprobe");
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = sb.aws_probe_path();
     let mut t = Elvish::start(&sb, &[("PATH", &path)]);
     let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
     for cmd in [
@@ -470,8 +405,8 @@ fn inline_profile_is_one_shot() {
         )),
         "{out}"
     );
-    assert_eq!(session_token_calls(moto, &sb), 2, "a new session");
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 2, "a new session");
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// Ctrl-C at the code prompt: the command does not run, the shell holds
@@ -488,8 +423,8 @@ fn ctrl_c_at_the_code_prompt_runs_nothing() {
     std::thread::sleep(Duration::from_millis(200));
     t.t.send(&[3]);
     t.t.expect(PROMPT_END);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0, "aws ran");
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0, "aws ran");
+    assert_eq!(moto.session_token_calls(&sb), 0);
     assert_eq!(t.var("AWS_SESSION_TOKEN"), "");
     let (_, out, _) = t.run("e:stty -a");
     let flags: Vec<&str> = out.split_whitespace().collect();
@@ -556,7 +491,7 @@ fn loading_twice_and_no_prompt() {
     write_rc(&sb, "", 2, "");
     let mut t = Elvish::start(&sb, &[]);
     let prompt = t.prompt();
-    assert_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
     assert_eq!(prompt.matches("aws:").count(), 1, "{prompt:?}");
     let (_, out, _) = t.run("printf \"hooks=%s\\n\" (count $edit:before-readline)");
     assert!(out.contains("hooks=1"), "{out}");
@@ -598,18 +533,9 @@ fn user_definitions_and_odd_paths_do_not_break_it() {
     .unwrap();
     let odd_text = odd.display().to_string();
     let mut t = Elvish::start(&sb, &[("ODD", &odd_text)]);
-    assert_about_12h(&t.prompt());
-    let (status, out, err) = sb.run(&["env", "--shell", "json"]);
-    assert_eq!(status, 0, "{err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_CREDENTIAL_EXPIRATION",
-        "AWSESH_PROFILE",
-    ] {
-        assert_eq!(t.var(name), json[name].as_str().unwrap(), "{name}");
+    term::assert_about_12h(&t.prompt());
+    for (name, value) in sb.session_exports("default") {
+        assert_eq!(t.var(name), value, "{name}");
     }
 }
 

@@ -26,10 +26,6 @@ fn caller_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
     moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
 }
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
 const AWS: &str = "aws sts get-caller-identity --output json";
 
 /// Runs `aws` in `term`, answers the MFA prompt with `code`; returns its status.
@@ -66,7 +62,7 @@ fn first_aws_prompts_then_prompt_shows_12h(sh: Sh) {
         sh.name()
     );
     assert_prompt_shows_about_12h(sh, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     assert_eq!(
         caller_identity_calls(moto, &sb),
         0,
@@ -88,7 +84,7 @@ fn first_aws_prompts_then_prompt_shows_12h(sh: Sh) {
         "{}: prompted again:\n{out}",
         sh.name()
     );
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
 }
 
 fn second_shell_runs_aws_without_prompt(sh: Sh) {
@@ -114,7 +110,7 @@ fn second_shell_runs_aws_without_prompt(sh: Sh) {
     assert!(out.contains("\"Arn\""), "{out}");
     assert_prompt_shows_about_12h(sh, &prompt);
     assert_eq!(
-        session_token_calls(moto, &sb),
+        moto.session_token_calls(&sb),
         1,
         "{}: a second session was started",
         sh.name()
@@ -133,7 +129,7 @@ fn expired_session_prompts_again(sh: Sh) {
     let sb = Sandbox::new(moto);
     let (code, _, err) = sb.run(&["login", "--duration", "15m", "--token-code", "100003"]);
     assert_eq!(code, 0, "login: {err}");
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[("AWSESH_REFRESH_MARGIN", "1000")]);
     // The hook already picked the short session up.
@@ -149,7 +145,7 @@ fn expired_session_prompts_again(sh: Sh) {
     let (status, out, prompt) = aws_with_prompt(&mut t, "100004");
     assert_eq!(status, 0, "{out}");
     assert_prompt_shows_about_12h(sh, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
     assert_ne!(
         t.var("AWS_CREDENTIAL_EXPIRATION"),
         old,
@@ -209,7 +205,7 @@ fn three_shells_at_once_see_one_prompt(sh: Sh) {
         assert_prompt_shows_about_12h(sh, &prompt);
     }
     assert_eq!(
-        session_token_calls(moto, &sb),
+        moto.session_token_calls(&sb),
         2,
         "{}: one new session expected",
         sh.name()
@@ -253,7 +249,7 @@ fn ctrl_c_at_prompt_runs_nothing_and_keeps_echo(sh: Sh) {
         "{}: aws ran after Ctrl-C",
         sh.name()
     );
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 0);
     let (_, out, _) = t.run("stty -a");
     let flags: Vec<&str> = out.split_whitespace().collect();
     assert!(
@@ -468,7 +464,7 @@ fn switching_profile_switches_session(sh: Sh) {
     assert!(!out.contains("MFA code"), "{out}");
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), work_expiry);
     assert_eq!(t.var("AWSESH_PROFILE"), "work");
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 }
 
 /// `aws configure` (how a user first adds keys), `aws help` and
@@ -496,7 +492,7 @@ fn commands_needing_no_session_pass_through(sh: Sh) {
         "{}: aws configure ran: {config}",
         sh.name()
     );
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 0);
 }
 
 /// A profile that signs in another way (here IAM Identity Center) is not
@@ -558,7 +554,7 @@ fn other_sign_in_profiles_pass_through_as_typed(sh: Sh) {
         "{}: {out}",
         sh.name()
     );
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
 }
 
 term::per_shell! {

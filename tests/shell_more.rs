@@ -237,41 +237,11 @@ impl Shell {
 
 const AWS: &str = "aws sts get-caller-identity --output json";
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-fn long_term_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
-}
-
 fn assert_prompt_shows_about_12h(kind: Kind, prompt: &str) {
     assert!(
         prompt.starts_with("aws:12h00m [P]> ") || prompt.starts_with("aws:11h5"),
         "{kind:?}: prompt {prompt:?} does not show about 12h"
     );
-}
-
-/// A second profile, `other`, with the same user's keys and device.
-fn add_other_profile(sb: &Sandbox) {
-    let creds = fs::read_to_string(sb.credentials_path()).unwrap();
-    let keys = creds.split_once('\n').unwrap().1.to_string();
-    sb.write_credentials(&format!("{creds}[other]\n{keys}"));
-    sb.append_config(&format!(
-        "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
-        sb.mfa_serial
-    ));
-}
-
-/// The expiration `env --shell json` reports for `profile`.
-fn expiration_of(sb: &Sandbox, profile: &str) -> String {
-    let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
-    assert_eq!(status, 0, "env {profile}: {err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    json["AWS_CREDENTIAL_EXPIRATION"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 fn first_aws_prompts_then_second_shell_shares(kind: Kind) {
@@ -285,9 +255,9 @@ fn first_aws_prompts_then_second_shell_shares(kind: Kind) {
     assert_eq!(status, 0, "{kind:?}: aws failed:\n{out}");
     assert!(out.contains("\"Arn\""), "{kind:?}: {out}");
     assert_prompt_shows_about_12h(kind, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     assert_eq!(
-        long_term_identity_calls(moto, &sb),
+        moto.long_term_identity_calls(&sb),
         0,
         "{kind:?}: aws used the long-term keys"
     );
@@ -315,7 +285,7 @@ fn first_aws_prompts_then_second_shell_shares(kind: Kind) {
     assert!(!out.contains("MFA code"), "{kind:?}: second shell prompted");
     assert!(out.contains("\"Arn\""), "{out}");
     assert_prompt_shows_about_12h(kind, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1, "{kind:?}: a new session");
+    assert_eq!(moto.session_token_calls(&sb), 1, "{kind:?}: a new session");
 }
 
 /// `awsesh logout` in one shell: the other's prompt drops the segment at
@@ -343,7 +313,7 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt(kind: Kind) {
     let (status, out, prompt) = a.aws_with_code(AWS, "200003");
     assert_eq!(status, 0, "{kind:?}: {out}");
     assert_prompt_shows_about_12h(kind, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 
     // The session runs out (moto's clock can't move; the store's can).
     let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
@@ -364,8 +334,8 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt(kind: Kind) {
     let (status, out, prompt) = a.aws_with_code(AWS, "200004");
     assert_eq!(status, 0, "{kind:?}: {out}");
     assert_prompt_shows_about_12h(kind, &prompt);
-    assert_eq!(session_token_calls(moto, &sb), 3);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 3);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// `AWS_PROFILE=other aws …` and `aws --profile other …` get `other`'s
@@ -373,21 +343,10 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt(kind: Kind) {
 fn inline_profile_is_one_shot(kind: Kind) {
     let Some(moto) = setup(kind) else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
+    sb.add_other_profile();
     // Two durations, so that the two sessions' expirations differ.
-    for (profile, code, duration) in [("default", "200005", "12h"), ("other", "200006", "2h")] {
-        let (status, _, err) = sb.run(&[
-            "login",
-            "--profile",
-            profile,
-            "--duration",
-            duration,
-            "--token-code",
-            code,
-        ]);
-        assert_eq!(status, 0, "login {profile}: {err}");
-    }
-    let default = expiration_of(&sb, "default");
+    let default = sb.login_for("default", "12h", "200005");
+    sb.login_for("other", "2h", "200006");
     let rc = write_rc(&sb, kind, "", 1, "");
     let mut t = Shell::start(&sb, kind, &rc, &[]);
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default);
@@ -411,25 +370,14 @@ fn inline_profile_is_one_shot(kind: Kind) {
         let (_, out, _) = t.run(show);
         assert!(out.contains("seen=default/\r"), "{kind:?}: {cmd}: {out}");
     }
-    assert_eq!(session_token_calls(moto, &sb), 2, "{kind:?}: a new session");
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 2, "{kind:?}: a new session");
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 
     // What the one command itself is given: `other`'s session, AWS_PROFILE
     // naming it, `--profile` gone. A probe stands in for `aws`.
-    let other = expiration_of(&sb, "other");
-    let bin = sb.path("probe-bin");
-    fs::create_dir_all(&bin).unwrap();
-    let probe = bin.join("awsprobe");
-    fs::write(
-        &probe,
-        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
-         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
+    let other = sb.expiration_of("other");
     let rc = write_rc(&sb, kind, "", 1, " --cmd awsprobe");
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = sb.aws_probe_path();
     let mut t = Shell::start(&sb, kind, &rc, &[("PATH", &path)]);
     let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
     for cmd in [
@@ -465,8 +413,8 @@ fn ctrl_c_at_the_code_prompt_runs_nothing(kind: Kind) {
     std::thread::sleep(Duration::from_millis(200));
     t.t.send(&[3]);
     t.t.expect(PROMPT_END);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0, "{kind:?}: aws ran");
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0, "{kind:?}: aws ran");
+    assert_eq!(moto.session_token_calls(&sb), 0);
     assert_eq!(t.var("AWS_SESSION_TOKEN"), "", "{kind:?}");
     let (_, out, _) = t.run("stty -a");
     let flags: Vec<&str> = out.split_whitespace().collect();

@@ -27,13 +27,7 @@ const AWS: &str = "aws sts get-caller-identity --output json";
 /// moto, nushell and the AWS CLI, or `None` after saying (loudly) which one
 /// is missing.
 fn setup() -> Option<&'static Moto> {
-    for program in ["nu", "aws"] {
-        if support::which(program).is_none() {
-            support::missing(program);
-            return None;
-        }
-    }
-    support::moto()
+    support::moto_with(&["nu", "aws"])
 }
 
 /// The text without terminal escape sequences (CSI, ESC 7/8, OSC).
@@ -176,36 +170,11 @@ impl Nu {
     }
 }
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-fn long_term_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
-}
-
-fn assert_prompt_shows_about_12h(prompt: &str) {
-    assert!(
-        prompt.starts_with("aws:12h00m [P]> ") || prompt.starts_with("aws:11h5"),
-        "prompt {prompt:?} does not show about 12h"
-    );
-}
-
 fn login(sb: &Sandbox, args: &[&str]) {
     let mut all = vec!["login"];
     all.extend_from_slice(args);
     let (code, _, err) = sb.run(&all);
     assert_eq!(code, 0, "login {args:?}: {err}");
-}
-
-fn expiration_of(sb: &Sandbox, profile: &str) -> String {
-    let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
-    assert_eq!(status, 0, "env {profile}: {err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    json["AWS_CREDENTIAL_EXPIRATION"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 #[test]
@@ -218,10 +187,10 @@ fn first_aws_prompts_then_second_shell_shares() {
     let (status, out, prompt) = a.aws_with_code(AWS, "200001");
     assert_eq!(status, 0, "aws failed:\n{out}");
     assert!(out.contains("\"Arn\""), "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     assert_eq!(
-        long_term_identity_calls(moto, &sb),
+        moto.long_term_identity_calls(&sb),
         0,
         "aws used the long-term keys"
     );
@@ -233,7 +202,7 @@ fn first_aws_prompts_then_second_shell_shares() {
     assert!(!out.contains("MFA code"), "prompted again:\n{out}");
 
     let mut b = Nu::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&b.prompt());
+    term::assert_about_12h(&b.prompt());
     assert_eq!(
         b.var("AWS_CREDENTIAL_EXPIRATION"),
         a.var("AWS_CREDENTIAL_EXPIRATION")
@@ -241,7 +210,7 @@ fn first_aws_prompts_then_second_shell_shares() {
     let (status, out, _) = b.run(AWS);
     assert_eq!(status, 0, "second shell:\n{out}");
     assert!(!out.contains("MFA code"), "second shell prompted");
-    assert_eq!(session_token_calls(moto, &sb), 1, "a new session");
+    assert_eq!(moto.session_token_calls(&sb), 1, "a new session");
 }
 
 /// `awsesh logout` in one shell drops the other's session at its next
@@ -254,7 +223,7 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     write_config(&sb, "", 1, &[]);
     let mut a = Nu::start(&sb, &[]);
     let mut b = Nu::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let (status, out, _) = b.run("awsesh logout");
     assert_eq!(status, 0, "logout: {out}");
     assert_eq!(b.var("AWSESH_PROFILE"), "");
@@ -263,7 +232,7 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "keys kept after logout");
     let (status, out, prompt) = a.aws_with_code(AWS, "200003");
     assert_eq!(status, 0, "{out}");
-    assert_prompt_shows_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
 
     let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
     sb.set_session_expiry("p-default", past);
@@ -272,8 +241,8 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "expired keys kept");
     let (status, out, prompt) = a.aws_with_code(AWS, "200004");
     assert_eq!(status, 0, "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 3);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 3);
 }
 
 /// The hook checks what is exported, not only its own record: keys unset by
@@ -287,12 +256,12 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     login(&sb, &["--token-code", "200011"]);
     write_config(&sb, "", 1, &[]);
     let mut a = Nu::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let key = a.var("AWS_ACCESS_KEY_ID");
     assert!(!key.is_empty());
 
     a.run("hide-env AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY");
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     assert_eq!(
         a.var("AWS_ACCESS_KEY_ID"),
         key,
@@ -314,14 +283,14 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
 
     a.run("hide-env AWS_ACCESS_KEY_ID");
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let again = a.var("AWS_ACCESS_KEY_ID");
     assert!(
         !again.is_empty() && again != "AKIAHANDSET000000000",
         "{again:?}"
     );
     assert_eq!(a.var("AWSESH_PROFILE"), "default");
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 }
 
 /// `with-env {AWS_PROFILE: other} { aws … }` and `aws --profile other …`
@@ -337,34 +306,11 @@ fn inline_profile_is_one_shot() {
         "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
         sb.mfa_serial
     ));
-    login(&sb, &["--duration", "12h", "--token-code", "200005"]);
-    login(
-        &sb,
-        &[
-            "--profile",
-            "other",
-            "--duration",
-            "2h",
-            "--token-code",
-            "200006",
-        ],
-    );
-    let default = expiration_of(&sb, "default");
-    let other = expiration_of(&sb, "other");
+    let default = sb.login_for("default", "12h", "200005");
+    let other = sb.login_for("other", "2h", "200006");
     // A probe stands in for `aws`: what the one command is given.
-    let bin = sb.path("probe-bin");
-    fs::create_dir_all(&bin).unwrap();
-    let probe = bin.join("awsprobe");
-    fs::write(
-        &probe,
-        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
-         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
     write_config(&sb, "", 1, &["--cmd", "awsprobe"]);
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = sb.aws_probe_path();
     let mut t = Nu::start(&sb, &[("PATH", &path)]);
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default);
     let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
@@ -393,7 +339,7 @@ fn inline_profile_is_one_shot() {
     );
     assert_eq!(t.var("AWSESH_PROFILE"), "other");
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), other);
-    assert_eq!(session_token_calls(moto, &sb), 2, "a new session");
+    assert_eq!(moto.session_token_calls(&sb), 2, "a new session");
 }
 
 /// Ctrl-C at the code prompt: nothing runs, status 130, the shell holds
@@ -411,8 +357,8 @@ fn ctrl_c_at_the_code_prompt_runs_nothing() {
     t.t.send(&[3]);
     let (status, out, _) = t.finish(n);
     assert_eq!(status, 130, "{out}");
-    assert_eq!(long_term_identity_calls(moto, &sb), 0, "aws ran");
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0, "aws ran");
+    assert_eq!(moto.session_token_calls(&sb), 0);
     assert_eq!(t.var("AWS_SESSION_TOKEN"), "");
     let (status, out, _) = t.aws_with_code(AWS, "200007");
     assert_eq!(status, 0, "{out}");
@@ -460,7 +406,7 @@ fn loading_twice_and_no_prompt() {
     write_config(&sb, mine, 2, &[]);
     let mut t = Nu::start(&sb, &[]);
     let prompt = t.prompt();
-    assert_prompt_shows_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
     assert_eq!(prompt.matches("aws:").count(), 1, "{prompt:?}");
     let (_, out, _) = t.run("print ($env.config.hooks.pre_prompt | length)");
     assert!(out.contains("\n2\r") || out.contains("\n2\n"), "{out:?}");
@@ -613,18 +559,9 @@ fn quoting_round_trips_through_the_shell() {
     let mut t = Nu::start(&sb, &[]);
     let (_, out, _) = t.run("print (\"<\" + $_awsesh_bin + \">\")");
     assert!(out.contains(&format!("<{}>", odd.display())), "{out}");
-    assert_prompt_shows_about_12h(&t.prompt());
-    let (status, out, err) = sb.run(&["env", "--shell", "json"]);
-    assert_eq!(status, 0, "{err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_CREDENTIAL_EXPIRATION",
-        "AWSESH_PROFILE",
-    ] {
-        assert_eq!(t.var(name), json[name].as_str().unwrap(), "{name}");
+    term::assert_about_12h(&t.prompt());
+    for (name, value) in sb.session_exports("default") {
+        assert_eq!(t.var(name), value, "{name}");
     }
 }
 
@@ -695,7 +632,7 @@ fn setup_writes_the_script_and_the_source_line() {
     let mut t = Nu::start(&sb, &[]);
     let (status, out, prompt) = t.aws_with_code(AWS, "200013");
     assert_eq!(status, 0, "{out}");
-    assert_prompt_shows_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
 }
 
 /// The segment and the prompt in steady state, in `nu -i -c`: the stamp

@@ -21,21 +21,6 @@ fn setup(sh: Sh) -> Option<&'static Moto> {
 
 const AWS: &str = "aws sts get-caller-identity --output json";
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-/// A second profile, `other`, with the same user's keys and device.
-fn add_other_profile(sb: &Sandbox) {
-    let creds = fs::read_to_string(sb.credentials_path()).unwrap();
-    let keys = creds.split_once('\n').unwrap().1.to_string();
-    sb.write_credentials(&format!("{creds}[other]\n{keys}"));
-    sb.append_config(&format!(
-        "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
-        sb.mfa_serial
-    ));
-}
-
 /// Every builtin the scripts use (and a few more), aliased and redefined as
 /// functions that print HIJACKED. Before the init line (`after` false) also
 /// the wrapped command itself; `eval` only after it, since the init line is
@@ -110,7 +95,7 @@ fn hostile(sh: Sh, after: bool) -> String {
 fn hostile_rc_file(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
+    sb.add_other_profile();
     let (code, _, err) = sb.run(&["login", "--profile", "other", "--token-code", "300001"]);
     assert_eq!(code, 0, "{err}");
     let rc = write_rc(&sb, sh, &hostile(sh, false), 1, &hostile(sh, true));
@@ -148,7 +133,7 @@ fn hostile_rc_file(sh: Sh) {
     assert_eq!(status, 0, "{}:\n{out}", sh.name());
     assert_eq!(prompt, PROMPT_END, "{}", sh.name());
     assert_eq!(t.var("AWS_ACCESS_KEY_ID"), "", "{}", sh.name());
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
     // The shell's own lines show the takeover is real.
     let (_, out, _) = t.run(match sh {
         Sh::Fish => "printf x",
@@ -222,7 +207,7 @@ fn commands_needing_no_session_run_as_typed(sh: Sh) {
         "{}: configure set did not run: {config}",
         sh.name()
     );
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 0);
 }
 
 /// Where the subcommand stands, against a probe in place of `aws` and no
@@ -292,7 +277,7 @@ fn pass_through_finds_the_subcommand_among_global_options(sh: Sh) {
         );
         assert!(!out.contains("ran:"), "{}: `{args}` ran:\n{out}", sh.name());
     }
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 0);
 }
 
 /// What a shell has defined from awsesh (functions, hooks, aliases), each
@@ -426,7 +411,7 @@ fn doctor_sees_what_the_shell_has(sh: Sh) {
 fn default_profile_disagreement_is_told_once(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
+    sb.add_other_profile();
     let (code, _, err) = sb.run(&["login", "--token-code", "300011"]);
     assert_eq!(code, 0, "{err}");
     let rc = write_rc(&sb, sh, "", 1, "");

@@ -24,50 +24,12 @@ fn setup(sh: Sh) -> Option<&'static Moto> {
 
 const AWS: &str = "aws sts get-caller-identity --output json";
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-fn long_term_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
-}
-
-/// A second profile, `other`, with the same user's keys and device.
-fn add_other_profile(sb: &Sandbox) {
-    let creds = fs::read_to_string(sb.credentials_path()).unwrap();
-    let keys = creds.split_once('\n').unwrap().1.to_string();
-    sb.write_credentials(&format!("{creds}[other]\n{keys}"));
-    sb.append_config(&format!(
-        "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
-        sb.mfa_serial
-    ));
-}
-
-/// Logs `profile` in for `duration` with `code`; returns its expiration as
-/// exported (RFC 3339).
-fn login(sb: &Sandbox, profile: &str, duration: &str, code: &str) -> String {
-    let (status, _, err) = sb.run(&[
-        "login",
-        "--profile",
-        profile,
-        "--duration",
-        duration,
-        "--token-code",
-        code,
-    ]);
-    assert_eq!(status, 0, "login {profile}: {err}");
-    let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
-    assert_eq!(status, 0, "env {profile}: {err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    v["AWS_CREDENTIAL_EXPIRATION"].as_str().unwrap().to_string()
-}
-
 /// Sessions of `default` (12 h) and `other` (1 h): their expirations differ,
 /// so the exported expiration says whose keys a shell holds.
 fn two_sessions(sb: &Sandbox) -> (String, String) {
-    add_other_profile(sb);
-    let default = login(sb, "default", "12h", "200001");
-    let other = login(sb, "other", "1h", "200002");
+    sb.add_other_profile();
+    let default = sb.login_for("default", "12h", "200001");
+    let other = sb.login_for("other", "1h", "200002");
     assert_ne!(default, other);
     (default, other)
 }
@@ -147,8 +109,8 @@ fn inline_profile_is_one_shot(sh: Sh) {
         assert_holds(sh, &env, "default", &default);
     }
     // No new session, and never the long-term keys.
-    assert_eq!(session_token_calls(moto, &sb), 2);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 2);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// What the one-shot command itself gets: the named profile's session, with
@@ -158,18 +120,8 @@ fn one_shot_command_gets_the_named_profiles_session(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
     let (default, other) = two_sessions(&sb);
-    let bin = sb.path("probe-bin");
-    fs::create_dir_all(&bin).unwrap();
-    let probe = bin.join("awsprobe");
-    fs::write(
-        &probe,
-        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
-         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
-    )
-    .unwrap();
-    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
     let rc = write_rc(&sb, sh, "", 0, &sh.init_line(" --cmd awsprobe"));
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = sb.aws_probe_path();
     let mut t = Term::start(&sb, sh, &rc, &[("PATH", &path)]);
     let cases = [
         (
@@ -254,8 +206,8 @@ fn inline_profile_in_posix_mode(sh: Sh) {
 fn login_of_another_profile_leaves_the_shell(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
-    let default = login(&sb, "default", "12h", "200011");
+    sb.add_other_profile();
+    let default = sb.login_for("default", "12h", "200011");
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[]);
     for (cmd, code) in [
@@ -277,7 +229,7 @@ fn login_of_another_profile_leaves_the_shell(sh: Sh) {
         let env = t.env();
         assert_holds(sh, &env, "default", &default);
     }
-    assert_eq!(session_token_calls(moto, &sb), 4);
+    assert_eq!(moto.session_token_calls(&sb), 4);
     // The shell's own profile: the new session is loaded at once.
     std::thread::sleep(Duration::from_millis(1100));
     let (status, out) = run_then_env(&mut t, "awsesh login --force --token-code 200015");
@@ -385,7 +337,7 @@ fn epoch_now() -> i64 {
 fn the_segment_counts_down_between_sessions(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    login(&sb, "default", "12h", "200031");
+    sb.login_for("default", "12h", "200031");
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[]);
     let epoch = expire_in(&sb, "default", 68);
@@ -417,7 +369,7 @@ fn the_segment_counts_down_between_sessions(sh: Sh) {
 fn expired_keys_are_unset_at_the_prompt(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    login(&sb, "default", "12h", "200021");
+    sb.login_for("default", "12h", "200021");
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[]);
     let epoch = expire_in(&sb, "default", 6);
@@ -458,7 +410,7 @@ fn expired_keys_are_unset_at_the_prompt(sh: Sh) {
 fn planted_files_never_stall_the_prompt(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    let default = login(&sb, "default", "12h", "200031");
+    let default = sb.login_for("default", "12h", "200031");
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[]);
     let path = sb.store_dir().join("p-default.session");
@@ -513,7 +465,7 @@ fn planted_files_never_stall_the_prompt(sh: Sh) {
 fn status_survives_the_hook_for_what_runs_after_it(sh: Sh, after: &str) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    login(&sb, "default", "12h", "200041");
+    sb.login_for("default", "12h", "200041");
     let rc = write_rc(&sb, sh, "", 1, after);
     let mut t = Term::start(&sb, sh, &rc, &[]);
     for code in [7, 0, 3] {
@@ -537,7 +489,7 @@ fn status_survives_the_hook_for_what_runs_after_it(sh: Sh, after: &str) {
 fn margin_takes_effect_without_init(sh: Sh) {
     let Some(moto) = setup(sh) else { return };
     let sb = Sandbox::new(moto);
-    login(&sb, "default", "15m", "200051");
+    sb.login_for("default", "15m", "200051");
     let rc = write_rc(&sb, sh, "", 1, "");
     let mut t = Term::start(&sb, sh, &rc, &[]);
     let set = |value: &str| match sh {
@@ -554,7 +506,7 @@ fn margin_takes_effect_without_init(sh: Sh) {
             sh.name()
         );
     }
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     // 16m40s: the 15-minute session is inside it, so a new one is asked for.
     t.run(&set("1000"));
     let n = t.type_cmd(AWS);
@@ -563,7 +515,7 @@ fn margin_takes_effect_without_init(sh: Sh) {
     let (status, out, prompt) = t.finish(n);
     assert_eq!(status, 0, "{}:\n{out}", sh.name());
     assert!(prompt.starts_with("aws:1"), "{}: {prompt:?}", sh.name());
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 }
 
 term::per_shell! {

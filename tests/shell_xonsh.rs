@@ -27,13 +27,7 @@ const AWS: &str = "aws sts get-caller-identity --output json";
 /// moto, xonsh and the AWS CLI, or `None` after saying (loudly) which one
 /// is missing.
 fn setup() -> Option<&'static Moto> {
-    for program in ["xonsh", "aws"] {
-        if support::which(program).is_none() {
-            support::missing(program);
-            return None;
-        }
-    }
-    support::moto()
+    support::moto_with(&["xonsh", "aws"])
 }
 
 /// The init line as users write it, with the binary under test.
@@ -138,43 +132,6 @@ impl Xonsh {
     }
 }
 
-fn session_token_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_calls("GetSessionToken", &sb.access_key_id)
-}
-
-fn long_term_identity_calls(moto: &Moto, sb: &Sandbox) -> usize {
-    moto.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
-}
-
-fn assert_prompt_shows_about_12h(prompt: &str) {
-    assert!(
-        prompt.starts_with("aws:12h00m [P]> ") || prompt.starts_with("aws:11h5"),
-        "prompt {prompt:?} does not show about 12h"
-    );
-}
-
-/// A second profile, `other`, with the same user's keys and device.
-fn add_other_profile(sb: &Sandbox) {
-    let creds = fs::read_to_string(sb.credentials_path()).unwrap();
-    let keys = creds.split_once('\n').unwrap().1.to_string();
-    sb.write_credentials(&format!("{creds}[other]\n{keys}"));
-    sb.append_config(&format!(
-        "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
-        sb.mfa_serial
-    ));
-}
-
-/// The expiration `env --shell json` reports for `profile`.
-fn expiration_of(sb: &Sandbox, profile: &str) -> String {
-    let (status, out, err) = sb.run(&["env", "--profile", profile, "--shell", "json"]);
-    assert_eq!(status, 0, "env {profile}: {err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    json["AWS_CREDENTIAL_EXPIRATION"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 fn login(sb: &Sandbox, code: &str) {
     let (status, _, err) = sb.run(&["login", "--token-code", code]);
     assert_eq!(status, 0, "login: {err}");
@@ -190,10 +147,10 @@ fn first_aws_prompts_then_second_shell_shares() {
     let (status, out, prompt) = a.aws_with_code(AWS, "300001");
     assert_eq!(status, 0, "aws failed:\n{out}");
     assert!(out.contains("\"Arn\""), "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 1);
     assert_eq!(
-        long_term_identity_calls(moto, &sb),
+        moto.long_term_identity_calls(&sb),
         0,
         "aws used the long-term keys"
     );
@@ -207,7 +164,7 @@ fn first_aws_prompts_then_second_shell_shares() {
 
     // A second shell: the session is there from its first prompt on.
     let mut b = Xonsh::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&b.prompt());
+    term::assert_about_12h(&b.prompt());
     assert_eq!(
         b.var("AWS_CREDENTIAL_EXPIRATION"),
         a.var("AWS_CREDENTIAL_EXPIRATION")
@@ -216,8 +173,8 @@ fn first_aws_prompts_then_second_shell_shares() {
     assert_eq!(status, 0, "second shell:\n{out}");
     assert!(!out.contains("MFA code"), "second shell prompted");
     assert!(out.contains("\"Arn\""), "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 1, "a new session");
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 1, "a new session");
 }
 
 /// `awsesh logout` in one shell: the other's prompt drops the segment and
@@ -232,7 +189,7 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     write_rc(&sb, "", 1, "");
     let mut a = Xonsh::start(&sb, &[]);
     let mut b = Xonsh::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     assert!(!a.var("AWS_SESSION_TOKEN").is_empty());
     let (status, out, _) = b.run("awsesh logout");
     assert_eq!(status, 0, "logout: {out}");
@@ -242,8 +199,8 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "keys kept after logout");
     let (status, out, prompt) = a.aws_with_code(AWS, "300003");
     assert_eq!(status, 0, "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 
     // Expired in the store: hook-sync drops the keys.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -262,9 +219,9 @@ fn logout_elsewhere_and_expiry_show_at_the_prompt() {
     assert_eq!(a.var("AWS_SESSION_TOKEN"), "", "keys kept past expiry");
     let (status, out, prompt) = a.aws_with_code(AWS, "300004");
     assert_eq!(status, 0, "{out}");
-    assert_prompt_shows_about_12h(&prompt);
-    assert_eq!(session_token_calls(moto, &sb), 3);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    term::assert_about_12h(&prompt);
+    assert_eq!(moto.session_token_calls(&sb), 3);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// The hook checks what is exported, not only its own record: keys unset by
@@ -278,12 +235,12 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     login(&sb, "300011");
     write_rc(&sb, "", 1, "");
     let mut a = Xonsh::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let key = a.var("AWS_ACCESS_KEY_ID");
     assert!(!key.is_empty());
 
     a.run("del $AWS_ACCESS_KEY_ID; del $AWS_SECRET_ACCESS_KEY");
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     assert_eq!(
         a.var("AWS_ACCESS_KEY_ID"),
         key,
@@ -304,14 +261,14 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
     assert_eq!(a.var("AWS_ACCESS_KEY_ID"), "AKIAHANDSET000000000");
 
     a.run("del $AWS_ACCESS_KEY_ID");
-    assert_prompt_shows_about_12h(&a.prompt());
+    term::assert_about_12h(&a.prompt());
     let again = a.var("AWS_ACCESS_KEY_ID");
     assert!(
         !again.is_empty() && again != "AKIAHANDSET000000000",
         "{again:?}"
     );
     assert_eq!(a.var("AWSESH_PROFILE"), "default");
-    assert_eq!(session_token_calls(moto, &sb), 2);
+    assert_eq!(moto.session_token_calls(&sb), 2);
 }
 
 /// `$AWS_PROFILE='other' aws …`, `with ${...}.swap(AWS_PROFILE='other'):`
@@ -322,35 +279,12 @@ fn keys_unset_or_replaced_by_hand_are_noticed_at_the_prompt() {
 fn inline_profile_is_one_shot() {
     let Some(moto) = setup() else { return };
     let sb = Sandbox::new(moto);
-    add_other_profile(&sb);
-    for (profile, code, duration) in [("default", "300005", "12h"), ("other", "300006", "2h")] {
-        let (status, _, err) = sb.run(&[
-            "login",
-            "--profile",
-            profile,
-            "--duration",
-            duration,
-            "--token-code",
-            code,
-        ]);
-        assert_eq!(status, 0, "login {profile}: {err}");
-    }
-    let default = expiration_of(&sb, "default");
-    let other = expiration_of(&sb, "other");
+    sb.add_other_profile();
+    let default = sb.login_for("default", "12h", "300005");
+    let other = sb.login_for("other", "2h", "300006");
     // A probe stands in for `aws` to show what the command is given.
-    let bin = sb.path("probe-bin");
-    fs::create_dir_all(&bin).unwrap();
-    let probe = bin.join("awsprobe");
-    fs::write(
-        &probe,
-        "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
-         \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
     write_rc(&sb, "", 1, " --cmd awsprobe");
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = sb.aws_probe_path();
     let mut t = Xonsh::start(&sb, &[("PATH", &path)]);
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), default);
     let want = format!("seen: profile=other awsesh=other exp={other} args=s3 ls");
@@ -383,8 +317,8 @@ fn inline_profile_is_one_shot() {
     let (_, _, prompt) = t.run("$AWS_PROFILE = 'other'");
     assert!(prompt.starts_with("aws:other 1h5"), "{prompt:?}");
     assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), other);
-    assert_eq!(session_token_calls(moto, &sb), 2, "a new session");
-    assert_eq!(long_term_identity_calls(moto, &sb), 0);
+    assert_eq!(moto.session_token_calls(&sb), 2, "a new session");
+    assert_eq!(moto.long_term_identity_calls(&sb), 0);
 }
 
 /// Ctrl-C at the code prompt: nothing runs, status 130, the shell holds
@@ -402,8 +336,8 @@ fn ctrl_c_at_the_code_prompt_runs_nothing() {
     t.t.send(&[3]);
     t.until_prompt();
     assert_eq!(t.status(), 130);
-    assert_eq!(long_term_identity_calls(moto, &sb), 0, "aws ran");
-    assert_eq!(session_token_calls(moto, &sb), 0);
+    assert_eq!(moto.long_term_identity_calls(&sb), 0, "aws ran");
+    assert_eq!(moto.session_token_calls(&sb), 0);
     assert_eq!(t.var("AWS_SESSION_TOKEN"), "");
     let (status, out, _) = t.aws_with_code(AWS, "300007");
     assert_eq!(status, 0, "{out}");
@@ -456,7 +390,7 @@ fn loading_twice_and_no_prompt() {
     write_rc(&sb, "", 2, "");
     let mut t = Xonsh::start(&sb, &[]);
     let prompt = t.prompt();
-    assert_prompt_shows_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
     assert_eq!(prompt.matches("aws:").count(), 1, "{prompt:?}");
     let (_, out, _) = t.run(
         "print('hooks=' + str(len([h for h in events.on_pre_prompt_format if getattr(h, '__qualname__', '').startswith('_awsesh')])))",
@@ -475,7 +409,7 @@ fn loading_twice_and_no_prompt() {
         "{out}"
     );
     let (_, _, prompt) = t.run("$PROMPT = '{awsesh}[P]> '");
-    assert_prompt_shows_about_12h(&prompt);
+    term::assert_about_12h(&prompt);
 }
 
 /// A $PROMPT that is a function keeps working, with the segment in front.
@@ -486,7 +420,7 @@ fn a_callable_prompt_gets_the_segment_in_front() {
     login(&sb, "300010");
     write_rc(&sb, "$PROMPT = lambda: '[P]> '", 1, "");
     let mut t = Xonsh::start(&sb, &[]);
-    assert_prompt_shows_about_12h(&t.prompt());
+    term::assert_about_12h(&t.prompt());
 }
 
 /// The binary's path, quoted by `init` as a Python literal, comes back byte
@@ -519,18 +453,9 @@ fn quoting_round_trips_through_xonsh() {
     let mut t = Xonsh::start(&sb, &[]);
     // The hook ran `awsesh hook-sync` from the odd path: the segment and
     // the keys are there.
-    assert_prompt_shows_about_12h(&t.prompt());
-    let (status, out, err) = sb.run(&["env", "--shell", "json"]);
-    assert_eq!(status, 0, "{err}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_CREDENTIAL_EXPIRATION",
-        "AWSESH_PROFILE",
-    ] {
-        assert_eq!(t.var(name), json[name].as_str().unwrap(), "{name}");
+    term::assert_about_12h(&t.prompt());
+    for (name, value) in sb.session_exports("default") {
+        assert_eq!(t.var(name), value, "{name}");
     }
 }
 

@@ -188,6 +188,16 @@ pub fn moto() -> Option<&'static Moto> {
     moto
 }
 
+/// moto, once each of `programs` is on PATH; `None` after saying (loudly)
+/// which one is missing.
+pub fn moto_with(programs: &[&str]) -> Option<&'static Moto> {
+    if let Some(program) = programs.iter().find(|p| which(p).is_none()) {
+        missing(program);
+        return None;
+    }
+    moto()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -250,6 +260,17 @@ impl Moto {
     /// with the long-term keys while the user types the code).
     pub fn count_cli_calls(&self, action: &str, access_key_id: &str) -> usize {
         self.count_calls_where(action, access_key_id, |agent| agent.starts_with("aws-cli/"))
+    }
+
+    /// GetSessionToken calls signed with the sandbox's long-term key.
+    pub fn session_token_calls(&self, sb: &Sandbox) -> usize {
+        self.count_calls("GetSessionToken", &sb.access_key_id)
+    }
+
+    /// GetCallerIdentity calls the AWS CLI signed with the sandbox's
+    /// long-term key: a command that ran without the session.
+    pub fn long_term_identity_calls(&self, sb: &Sandbox) -> usize {
+        self.count_cli_calls("GetCallerIdentity", &sb.access_key_id)
     }
 
     /// Number of recorded STS calls of `action` signed with `access_key_id`.
@@ -458,6 +479,82 @@ impl Sandbox {
 
     pub fn write_credentials(&self, text: &str) {
         fs::write(self.credentials_path(), text).unwrap();
+    }
+
+    /// PATH with a directory in front that holds `awsprobe`, a stand-in for
+    /// `aws` that prints what it was given: `seen: profile=… awsesh=…
+    /// exp=… args=…` (`unset` for a variable it did not get).
+    pub fn aws_probe_path(&self) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path("probe-bin");
+        fs::create_dir_all(&bin).unwrap();
+        let probe = bin.join("awsprobe");
+        fs::write(
+            &probe,
+            "#!/bin/sh\nprintf 'seen: profile=%s awsesh=%s exp=%s args=%s\\n' \
+             \"${AWS_PROFILE-unset}\" \"${AWSESH_PROFILE-unset}\" \"${AWS_CREDENTIAL_EXPIRATION-unset}\" \"$*\"\n",
+        )
+        .unwrap();
+        fs::set_permissions(&probe, fs::Permissions::from_mode(0o755)).unwrap();
+        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+    }
+
+    /// A second profile, `other`, with the same user's keys and device.
+    pub fn add_other_profile(&self) {
+        let creds = fs::read_to_string(self.credentials_path()).unwrap();
+        let keys = creds.split_once('\n').unwrap().1.to_string();
+        self.write_credentials(&format!("{creds}[other]\n{keys}"));
+        self.append_config(&format!(
+            "[profile other]\nregion = us-east-1\nmfa_serial = {}\n",
+            self.mfa_serial
+        ));
+    }
+
+    /// Logs `profile` in for `duration` with `code`; returns its expiration
+    /// as exported (RFC 3339).
+    pub fn login_for(&self, profile: &str, duration: &str, code: &str) -> String {
+        let (status, _, err) = self.run(&[
+            "login",
+            "--profile",
+            profile,
+            "--duration",
+            duration,
+            "--token-code",
+            code,
+        ]);
+        assert_eq!(status, 0, "login {profile}: {err}");
+        self.expiration_of(profile)
+    }
+
+    /// What `env --shell json` exports for `profile`'s session, by name.
+    pub fn session_exports(&self, profile: &str) -> Vec<(&'static str, String)> {
+        let (status, out, err) = self.run(&["env", "--profile", profile, "--shell", "json"]);
+        assert_eq!(status, 0, "env {profile}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "AWSESH_PROFILE",
+        ]
+        .into_iter()
+        .map(|name| match json[name].as_str() {
+            Some(value) => (name, value.to_string()),
+            None => panic!("env {profile}: no {name} in {out}"),
+        })
+        .collect()
+    }
+
+    /// The expiration `env --shell json` reports for `profile`.
+    pub fn expiration_of(&self, profile: &str) -> String {
+        let (status, out, err) = self.run(&["env", "--profile", profile, "--shell", "json"]);
+        assert_eq!(status, 0, "env {profile}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        json["AWS_CREDENTIAL_EXPIRATION"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The awsesh runtime directory inside the sandbox's XDG_RUNTIME_DIR.

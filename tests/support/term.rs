@@ -21,13 +21,10 @@ use crate::support::{self, BIN, Moto, Sandbox};
 /// The shell and the other programs a test drives, then moto; `None` after
 /// saying (loudly) which one is missing.
 pub fn setup(sh: Sh, programs: &[&str]) -> Option<&'static Moto> {
-    for program in std::iter::once(sh.name()).chain(programs.iter().copied()) {
-        if support::which(program).is_none() {
-            support::missing(program);
-            return None;
-        }
-    }
-    support::moto()
+    let all: Vec<&str> = std::iter::once(sh.name())
+        .chain(programs.iter().copied())
+        .collect();
+    support::moto_with(&all)
 }
 
 /// `per_shell! { case: [Bash, Zsh, Fish]; }`: one test per shell, named
@@ -467,4 +464,12 @@ impl Term {
             .map(|l| l.trim_end_matches('\r'))
             .find_map(|l| l.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
+}
+
+/// A prompt that starts with the segment of a fresh 12-hour session.
+pub fn assert_about_12h(prompt: &str) {
+    assert!(
+        prompt.starts_with("aws:12h00m [P]> ") || prompt.starts_with("aws:11h5"),
+        "prompt {prompt:?} does not show about 12h"
+    );
 }
