@@ -264,11 +264,14 @@ outside_script() { # shell n work(awsesh|noop)
     esac
 }
 run_outside() { # shell script-file
-    case $1 in
+    local flag=-f
     # -i for dash: `init posix` defines nothing in a non-interactive shell.
-    dash) dash -i "$2" </dev/null >/dev/null 2>&1 ;;
-    tcsh) tcsh -f "$2" </dev/null >/dev/null 2>&1 ;;
-    esac
+    [[ $1 == dash ]] && flag=-i
+    # A script that stops early would time nothing: fail, saying why.
+    "$1" "$flag" "$2" </dev/null >/dev/null 2>"$2.err" || {
+        echo "shell.sh: $1 $2 failed: $(head -c 300 "$2.err")" >&2
+        return 1
+    }
 }
 outside_ns() { # shell
     local dir noop hook t0 t1 t2 i diffs=()
@@ -278,9 +281,9 @@ outside_ns() { # shell
     outside_script "$1" "$N_OUTSIDE" awsesh >"$hook"
     for ((i = 0; i < ROUNDS; i++)); do
         t0=${EPOCHREALTIME/./}
-        run_outside "$1" "$noop"
+        run_outside "$1" "$noop" || return 1
         t1=${EPOCHREALTIME/./}
-        run_outside "$1" "$hook"
+        run_outside "$1" "$hook" || return 1
         t2=${EPOCHREALTIME/./}
         diffs+=("$(((t2 - t1) - (t1 - t0)))")
     done
@@ -302,11 +305,13 @@ if [[ " $TOOLS " == *" awsesh "* ]]; then
     TCSH_INIT=$(mktemp)
     if command -v tcsh >/dev/null; then
         "$BIN" init tcsh >"$TCSH_INIT"
-        sed -i 's/^if (\$?prompt \&\& -t 0) //' "$TCSH_INIT"
+        # Its guard (an interactive shell on a terminal) made true.
+        sed -i 's/\$?prompt \&\& -t 0/1/' "$TCSH_INIT"
     fi
     for sh in dash tcsh; do
         command -v "$sh" >/dev/null || continue
-        printf 'prompt_ns\t%s\tawsesh\t%s\n' "$sh" "$(outside_ns "$sh")"
+        ns=$(outside_ns "$sh") || exit 1
+        printf 'prompt_ns\t%s\tawsesh\t%s\n' "$sh" "$ns"
         if command -v strace >/dev/null; then
             printf 'prompt_forks\t%s\tawsesh\t%s\n' "$sh" "$(outside_forks "$sh")"
         fi
