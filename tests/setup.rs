@@ -223,7 +223,7 @@ fn setup_counts_only_a_top_level_line_for_the_users_shell() {
     let Some(moto) = moto() else { return };
     let sandbox = Sandbox::new(moto);
     let shrc = sandbox.home.join(".shrc");
-    let cases: [(&str, &str, &str, &str, bool); 12] = [
+    let cases: [(&str, &str, &str, &str, bool); 16] = [
         (
             "/bin/bash",
             ".bashrc",
@@ -292,6 +292,34 @@ fn setup_counts_only_a_top_level_line_for_the_users_shell() {
             ".config/fish/config.fish",
             "awsesh init fish | source",
             "if status is-interactive\nend\nawsesh init fish | source\n",
+            true,
+        ),
+        (
+            "/usr/bin/tcsh",
+            ".tcshrc",
+            "eval \"`awsesh init tcsh`\"",
+            "eval \"$(awsesh init bash)\"\n",
+            false,
+        ),
+        (
+            "/usr/bin/tcsh",
+            ".tcshrc",
+            "eval \"`awsesh init tcsh`\"",
+            "set prompt = '> '\neval \"`awsesh init tcsh`\"\n",
+            true,
+        ),
+        (
+            "/usr/bin/xonsh",
+            ".xonshrc",
+            "execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')",
+            "# execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')\n",
+            false,
+        ),
+        (
+            "/usr/bin/xonsh",
+            ".xonshrc",
+            "execx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')",
+            "$PATH.append('~/bin')\nexecx($(awsesh init xonsh), 'exec', __xonsh__.ctx, filename='awsesh')\n",
             true,
         ),
         (
