@@ -263,10 +263,12 @@ outside_script() { # shell n work(awsesh|noop)
         ;;
     esac
 }
+# The flag that runs a script file: -i for dash, whose `init posix` defines
+# nothing in a non-interactive shell; -f (no rc file) for tcsh.
+script_flag() { if [[ $1 == dash ]]; then echo -i; else echo -f; fi; }
 run_outside() { # shell script-file
-    local flag=-f
-    # -i for dash: `init posix` defines nothing in a non-interactive shell.
-    [[ $1 == dash ]] && flag=-i
+    local flag
+    flag=$(script_flag "$1")
     # A script that stops early would time nothing: fail, saying why.
     "$1" "$flag" "$2" </dev/null >/dev/null 2>"$2.err" || {
         echo "shell.sh: $1 $2 failed: $(head -c 300 "$2.err")" >&2
@@ -291,8 +293,8 @@ outside_ns() { # shell
     echo $(($(printf '%s\n' "${diffs[@]}" | median) * 1000 / N_OUTSIDE))
 }
 outside_forks() { # shell
-    local dir one many flag=-f
-    [[ $1 == dash ]] && flag=-i
+    local dir one many flag
+    flag=$(script_flag "$1")
     dir=$(mktemp -d)
     outside_script "$1" 1 awsesh >"$dir/one"
     outside_script "$1" 101 awsesh >"$dir/many"
